@@ -1,0 +1,121 @@
+"""Channel registry: configured webhooks, mailboxes and Apprise URLs as :class:`Channel` objects.
+
+Channel keys (``alert_deliveries.channel``): the configured ``name``, else
+``webhook:<i>``, ``email:<i>``, ``apprise:<i>`` (index in its list). Renaming or
+reordering channels changes keys: deliveries of a vanished key are dead-lettered
+("channel no longer configured") and can be re-queued after fixing the config.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote, quote_plus, urlsplit
+
+from crawler.alert.filters import StoryFilter, compile_filters
+from crawler.alert.render import Message
+from crawler.config import Settings
+from crawler.errors import ConfigError
+
+REDACTED = "***"
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace every secret (and its URL-quoted forms) in ``text`` with ``***``."""
+    for s in secrets:
+        if not s or len(s) < 3:
+            continue
+        for form in {s, quote(s, safe=""), quote_plus(s), quote(s)}:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def safe_url(url: str) -> str:
+    """``scheme://host[:port]/…``: enough to recognise an endpoint, no path/query/credentials (tokens live there)."""
+    try:
+        u = urlsplit(url)
+        host = u.hostname or "?"
+        port = f":{u.port}" if u.port else ""
+    except ValueError:
+        return "<unparseable url>"
+    rest = "/…" if (u.path not in ("", "/") or u.query) else ""
+    return f"{u.scheme}://{host}{port}{rest}"
+
+
+class Channel(ABC):
+    """One alert destination.
+
+    Attributes:
+        key: the channel key (see module doc); ``kind``: ``webhook``, ``email`` or ``apprise``.
+        filters: compiled filters; ``digest``/``updates``: periods or ``None``; ``timeout``: send deadline.
+    """
+
+    kind: str = ""
+
+    def __init__(self, key: str, cfg: Any) -> None:
+        self.key = key
+        self.cfg = cfg
+        try:
+            self.filters: StoryFilter = compile_filters(cfg.filters)
+        except ConfigError as exc:
+            raise ConfigError(f"alerts channel {key}: {exc}") from None
+        self.digest: timedelta | None = cfg.digest
+        self.updates: timedelta | None = cfg.updates
+        self.timeout: timedelta = cfg.timeout
+
+    @abstractmethod
+    def label(self) -> str:
+        """A description safe for logs (no secrets)."""
+
+    @abstractmethod
+    def secrets(self) -> list[str]:
+        """Strings that must never appear in logs or error messages."""
+
+    @abstractmethod
+    def render(self, msg: Message, message_id: str) -> dict[str, Any]:
+        """The frozen payload for ``msg`` (a JSON-able dict with ``"kind"``)."""
+
+    @abstractmethod
+    async def send(self, payload: dict[str, Any], message_id: str) -> str:
+        """Send a frozen payload; return a short success detail.
+
+        Raises:
+            TransientDeliveryError: worth retrying (timeouts, 5xx, 429, SMTP 4xx).
+            PermanentDeliveryError: never accepted as is (4xx, SMTP 5xx).
+        """
+
+    def redact(self, text: str) -> str:
+        """``text`` with this channel's secrets masked."""
+        return redact(text, self.secrets())
+
+
+def build_channels(settings: Settings) -> list[Channel]:
+    """Every configured channel, in config order (webhooks, email, apprise).
+
+    Raises:
+        ConfigError: duplicate channel names, a bad filter, an invalid webhook secret or Apprise URL
+            (messages never contain the secret).
+    """
+    from crawler.alert.apprise_channel import AppriseChannelImpl
+    from crawler.alert.email import EmailChannelImpl
+    from crawler.alert.webhook import WebhookChannelImpl
+
+    out: list[Channel] = []
+    a = settings.alerts
+    for i, w in enumerate(a.webhooks):
+        out.append(WebhookChannelImpl(w.name or f"webhook:{i}", w))
+    for i, e in enumerate(settings.email_channels()):
+        out.append(EmailChannelImpl(e.name or f"email:{i}", e))
+    for i, ap in enumerate(a.apprise):
+        out.append(AppriseChannelImpl(ap.name or f"apprise:{i}", ap))
+    seen: set[str] = set()
+    for ch in out:
+        if ch.key in seen:
+            raise ConfigError(f"alerts: channel name {ch.key!r} is used twice")
+        if not re.fullmatch(r"[\w:.@-]{1,128}", ch.key):
+            raise ConfigError(f"alerts: channel name {ch.key!r}: use letters, digits and _ : . @ - (at most 128)")
+        seen.add(ch.key)
+    return out

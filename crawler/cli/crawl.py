@@ -1,0 +1,204 @@
+"""Crawl commands: ``crawl`` (one pass), ``run`` (the daemon), ``sources``, ``probe``, ``reparse``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from crawler.cli.app import app
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
+from crawler.config import Settings
+from crawler.errors import ConfigError, FetchError, ParseError, StorageError
+
+
+def setup_logging(settings: Settings, *, verbose: bool = False) -> None:
+    """Configure logging from ``settings.logging`` (text or JSON lines)."""
+    from crawler.observe import setup_logging as _setup
+
+    _setup(settings.logging, level="DEBUG" if verbose else None)
+
+
+@app.command()
+def crawl(
+    config: ConfigOption = DEFAULT_CONFIG,
+    since: Annotated[Optional[datetime], typer.Option(help="How far back a first crawl goes (overrides crawl.since).", formats=["%Y-%m-%d"])] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Crawl only this source id (repeatable).")] = None,
+    no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Do not deliver due alerts after the crawl.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """One pass over the enabled sources; prints a per-source summary.
+
+    Exits 0 even when some sources failed (they are listed); 2 for a bad config, 3 for a database error.
+    """
+    settings = get_settings(config)
+    setup_logging(settings, verbose=verbose)
+    from crawler.pipeline import crawl_once
+
+    try:
+        settings.enabled_sources(source)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
+    store = open_db(settings)
+    total = len(settings.enabled_sources(source))
+    done = 0
+
+    def progress(rep) -> None:  # type: ignore[no-untyped-def]
+        nonlocal done
+        done += 1
+        status = "ok" if rep.ok else "FAILED"
+        extra = " (not modified)" if rep.not_modified else ""
+        typer.echo(
+            f"[{done}/{total}] {rep.source_id:<24} {status:<6} pages={rep.pages} new={rep.new} updated={rep.updated} "
+            f"stories+={rep.stories_created} failed={rep.failed} {rep.seconds:.1f}s{extra}"
+            + (f"  {rep.error}" if rep.error else "")
+        )
+
+    try:
+        reports, dispatched = asyncio.run(
+            crawl_once(settings, store, source_ids=source, since=since.date() if since else None, deliver=not no_alerts, progress=progress)
+        )
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+    failed = [r for r in reports if not r.ok]
+    typer.echo(
+        f"crawled {len(reports)} sources: {sum(r.new for r in reports)} new articles, "
+        f"{sum(r.updated for r in reports)} updated, {sum(r.stories_created for r in reports)} new stories, "
+        f"{len(failed)} sources failed"
+    )
+    if dispatched is not None:
+        d = dispatched
+        typer.echo(f"alerts: {getattr(d, 'sent', 0)} sent, {getattr(d, 'failed', 0)} to retry, {getattr(d, 'dead', 0)} dead")
+    for r in failed:
+        typer.echo(f"  failed: {r.source_id}: {r.error}", err=True)
+
+
+@app.command()
+def run(
+    config: ConfigOption = DEFAULT_CONFIG,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the daemon: poll every enabled source on its schedule and deliver alerts, until SIGTERM/SIGINT."""
+    settings = get_settings(config)
+    setup_logging(settings, verbose=verbose)
+    from crawler.daemon import Daemon
+
+    store = open_db(settings)
+    try:
+        asyncio.run(Daemon(settings, store).run())
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+
+
+@app.command()
+def sources(
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array instead of a table.")] = False,
+) -> None:
+    """List the configured sources with their crawl status."""
+    from crawler.pipeline import source_rows
+
+    settings = get_settings(config)
+    store = open_db(settings)
+    try:
+        store.sync_sources(source_rows(settings))
+        rows = store.list_sources()
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps([
+            {
+                "id": r.id, "name": r.name, "okrug": r.okrug, "kind": r.kind, "url": r.url, "enabled": r.enabled,
+                "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
+                "last_error": r.last_error, "consecutive_failures": r.consecutive_failures,
+                "markup_changed": r.markup_changed,
+            }
+            for r in rows
+        ], ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{'id':<22} {'okrug':<7} {'on':<3} {'last success':<20} {'fails':>5}  last error")
+    for r in rows:
+        last = r.last_success_at.strftime("%Y-%m-%d %H:%M") if r.last_success_at else "never"
+        err = (r.last_error or "")[:60] if r.consecutive_failures else ""
+        flag = " [markup changed?]" if r.markup_changed else ""
+        typer.echo(f"{r.id:<22} {r.okrug:<7} {'y' if r.enabled else 'n':<3} {last:<20} {r.consecutive_failures:>5}  {err}{flag}")
+
+
+@app.command()
+def probe(
+    url: Annotated[str, typer.Argument(help="A list or detail page URL.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    encoding: Annotated[Optional[str], typer.Option(help="Force the page charset.")] = None,
+    profile: Annotated[Optional[str], typer.Option(help="Selector profile name to try first.")] = None,
+) -> None:
+    """Fetch one page and show what each extraction layer found (check a live site before adding it)."""
+    from crawler.fetch import Fetcher
+    from crawler.parse import BUILTIN_PROFILES, decode_html, parse_list, probe_layers
+
+    settings = get_settings(config) if config.exists() else Settings()
+    prof = (settings.profiles.get(profile) or BUILTIN_PROFILES.get(profile)) if profile else None
+
+    async def go() -> tuple[str, str, str]:
+        async with Fetcher(settings.fetch) as f:
+            res = await f.fetch(url)
+        html, enc = decode_html(res.content, res.content_type, encoding)
+        return html, enc, res.final_url
+
+    try:
+        html, enc, final = asyncio.run(go())
+    except FetchError as exc:
+        fail(str(exc), 1)
+    typer.echo(f"url: {final}\nencoding: {enc}")
+    listing = parse_list(html, final, prof)
+    typer.echo(f"\n== as a list page (layer {listing.layer or '-'}): {len(listing.items)} items, next: {listing.next_url}")
+    for it in listing.items[:10]:
+        typer.echo(f"  {it.published_at.isoformat() if it.published_at else '-':<25} {it.url}  {it.title or ''}")
+    typer.echo("\n== as a detail page, by layer:")
+    typer.echo(json.dumps(probe_layers(html, final, prof), ensure_ascii=False, indent=2, default=str))
+
+
+@app.command()
+def reparse(
+    config: ConfigOption = DEFAULT_CONFIG,
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this source id (repeatable).")] = None,
+) -> None:
+    """Re-parse every kept raw page without the network and update edited articles in place."""
+    from crawler.parse import decode_html, parse_article
+    from crawler.pipeline import profile_for
+    from storage.intents import ArticleWrite
+
+    settings = get_settings(config)
+    store = open_db(settings)
+    by_id = {s.id: s for s in settings.sources}
+    counts = {"updated": 0, "unchanged": 0, "new": 0, "failed": 0}
+    now = datetime.now().astimezone()
+    try:
+        for url, sid, ctype, body in store.iter_raw_pages(source):
+            src = by_id.get(sid)
+            try:
+                html, _ = decode_html(body, ctype, src.encoding if src else None)
+                art = parse_article(html, url, profile_for(settings, src) if src else None)
+            except ParseError as exc:
+                counts["failed"] += 1
+                typer.echo(f"  {url}: {exc}", err=True)
+                continue
+            res = store.save_article(ArticleWrite(source_id=sid, article=art, at=now, alert=False))
+            counts[res.status] += 1
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+

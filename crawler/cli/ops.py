@@ -1,0 +1,172 @@
+"""``mosnews status``: crawl health per source and the alert backlog; exit 1 when something needs attention.
+
+A source needs attention when it is *failing* (its last crawl failed and either
+``--failures`` crawls in a row failed or nothing succeeded for
+``alerts.operator.failing_after``), its markup *seems changed* (pages stopped
+yielding items), or it is *silent* (crawls succeed but its newest article is
+older than ``alerts.operator.silent_after``), or *stale* (not crawled for three
+poll intervals plus an hour: the daemon is probably not running). Dead-lettered alert deliveries
+also need attention. Exit codes: 0 all good, 1 attention, 2 bad config, 3 database error.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from crawler.cli.app import app
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
+from crawler.config import Settings, now_utc
+from crawler.errors import StorageError
+
+
+class StatusFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def outbox_summary(store: Any) -> dict[str, Any]:
+    """``storage.outbox.summary(store)`` (keys ``pending``, ``dead``, ``delivered``, …), or the same three counts
+    computed here when that module is unavailable."""
+    try:
+        from storage.outbox import summary
+    except ImportError:
+        summary = None
+    if summary is not None:
+        return dict(summary(store))
+    from sqlalchemy import func, select
+
+    from storage.models import AlertDelivery
+
+    with store.read_session() as s:
+        counts = dict(s.connection().execute(select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)).all())  # type: ignore[arg-type]
+    return {k: int(counts.get(k, 0)) for k in ("pending", "dead", "delivered")}
+
+
+def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, interval: timedelta | None = None) -> list[str]:
+    """Flags of one source: ``failing``, ``error`` (a recent failure, not yet failing), ``markup-changed``,
+    ``silent``, ``stale`` (not crawled for 3 intervals + 1 hour: is the daemon running?), ``never-crawled``.
+    Those in :data:`ATTENTION` need attention."""
+    op = settings.alerts.operator
+    flags: list[str] = []
+    if st.last_crawl_at is None:
+        flags.append("never-crawled")
+    elif now - st.last_crawl_at > 3 * (interval or settings.crawl.interval) + timedelta(hours=1):
+        flags.append("stale")
+    if st.consecutive_failures > 0:
+        long_failing = st.last_success_at is not None and now - st.last_success_at >= op.failing_after
+        flags.append("failing" if st.consecutive_failures >= failures or long_failing else "error")
+    if st.markup_changed:
+        flags.append("markup-changed")
+    if st.consecutive_failures == 0 and st.last_success_at is not None:
+        if st.last_item_at is None or now - st.last_item_at >= op.silent_after:
+            flags.append("silent")
+    return flags
+
+
+ATTENTION = {"failing", "markup-changed", "silent", "stale"}
+
+
+def _iso(dt: datetime | None) -> str | None:
+    from storage.types import iso_utc
+
+    return iso_utc(dt)
+
+
+def _ago(dt: datetime | None, now: datetime) -> str:
+    if dt is None:
+        return "never"
+    secs = int((now - dt).total_seconds())
+    for unit, n in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= n:
+            return f"{secs // n}{unit} ago"
+    return f"{max(secs, 0)}s ago"
+
+
+@app.command()
+def status(
+    config: ConfigOption = DEFAULT_CONFIG,
+    fmt: Annotated[StatusFormat, typer.Option("--format", "-f", help="table or json (one object).")] = StatusFormat.table,
+    failures: Annotated[int, typer.Option("--failures", min=1, help="Consecutive failed crawls that make a source 'failing'.")] = 3,
+) -> None:
+    """Per-source crawl health and the alert backlog. Exit 1 when something needs attention (for cron/monitoring)."""
+    from storage.queries import source_status
+
+    settings = get_settings(config)
+    now = now_utc()
+    store = open_db(settings)
+    try:
+        rows = source_status(store, now)
+        alerts = outbox_summary(store)
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+    configured = {s.id: s for s in settings.sources}
+    if configured:  # the config decides which sources count; removed ones linger in the database
+        rows = [r for r in rows if r.id in configured and configured[r.id].enabled]
+    else:
+        rows = [r for r in rows if r.enabled]
+    known = {r.id for r in rows}
+    missing = [s for s in settings.enabled_sources() if s.id not in known]
+    report: list[dict[str, Any]] = []
+    for r in rows:
+        cfg = configured.get(r.id)
+        flags = source_flags(r, settings, now, failures=failures, interval=settings.source_interval(cfg) if cfg else None)
+        report.append({
+            "id": r.id, "name": r.name, "okrug": r.okrug, "last_success_at": _iso(r.last_success_at),
+            "last_error": r.last_error if r.consecutive_failures else None, "last_error_at": _iso(r.last_error_at),
+            "consecutive_failures": r.consecutive_failures, "items_last_day": r.items_last_day,
+            "last_item_at": _iso(r.last_item_at), "markup_changed": r.markup_changed, "flags": flags,
+        })
+    for s in missing:
+        report.append({"id": s.id, "name": s.name, "okrug": s.okrug, "last_success_at": None, "last_error": None,
+                       "last_error_at": None, "consecutive_failures": 0, "items_last_day": 0, "last_item_at": None,
+                       "markup_changed": False, "flags": ["never-crawled"]})
+    problems = _problems(report, alerts)
+    if fmt is StatusFormat.json:
+        typer.echo(json.dumps({"ok": not problems, "checked_at": _iso(now), "problems": problems, "sources": report, "alerts": alerts},
+                              ensure_ascii=False, indent=2, default=str))
+    else:
+        _print(report, alerts, problems, now, rows)
+    if problems:
+        raise typer.Exit(EXIT_ATTENTION)
+
+
+def _problems(report: list[dict[str, Any]], alerts: dict[str, Any]) -> list[str]:
+    out = []
+    labels = (("failing", "failing"), ("markup-changed", "markup seems changed"), ("silent", "silent (no new items)"),
+              ("stale", "not crawled recently (is the daemon running?)"))
+    for flag, label in labels:
+        ids = [r["id"] for r in report if flag in r["flags"]]
+        if ids:
+            out.append(f"{len(ids)} source(s) {label}: {', '.join(ids)}")
+    if int(alerts.get("dead", 0)):
+        out.append(f"{alerts['dead']} alert delivery(ies) dead-lettered (see: mosnews alerts)")
+    return out
+
+
+def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[str], now: datetime, rows: list[Any]) -> None:
+    by_id = {r.id: r for r in rows}
+    typer.echo(f"{'source':<22} {'okrug':<6} {'last success':<12} {'fails':>5} {'24h':>4}  flags / last error")
+    for r in report:
+        st = by_id.get(r["id"])
+        last = _ago(st.last_success_at if st else None, now)
+        tail = " ".join(r["flags"])
+        if r["last_error"]:
+            tail += f"  {r['last_error'][:70]}"
+        typer.echo(f"{r['id'][:22]:<22} {r['okrug'][:6]:<6} {last:<12} {r['consecutive_failures']:>5} {r['items_last_day']:>4}  {tail}".rstrip())
+    typer.echo(
+        f"\nalerts: {alerts.get('pending', 0)} pending, {alerts.get('delivered', 0)} delivered, {alerts.get('dead', 0)} dead"
+        + (f"; {alerts['outbox_pending']} event(s) not yet fanned out" if alerts.get("outbox_pending") else "")
+    )
+    if problems:
+        typer.echo("\nneeds attention:")
+        for p in problems:
+            typer.echo(f"  - {p}")
+    else:
+        typer.echo("\nall good")

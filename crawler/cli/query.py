@@ -1,0 +1,259 @@
+"""Query commands: ``releases``, ``search``, ``export`` (read-only, except the lazy search-index refresh).
+
+Machine-readable output formats are stable (format version 1, documented in
+``docs/schema.md``): fields may be added, never renamed or removed. Times in JSON/CSV
+are UTC ``YYYY-MM-DDTHH:MM:SSZ``; tables show Moscow time.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from enum import Enum
+from pathlib import Path
+from typing import IO, Annotated, Any, Optional
+
+import typer
+
+from crawler.cli.app import app
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
+from crawler.config import now_utc, parse_duration
+from crawler.errors import StorageError
+
+RELEASE_FIELDS = ["story_id", "title", "published_at", "first_seen_at", "canonical_url", "reprint_count", "reprint_urls", "okrugs", "sources"]
+REPRINT_FIELDS = ["article_id", "url", "source_id", "source_name", "okrug", "title", "published_at", "fetched_at", "score", "canonical", "lead", "text"]
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class SearchFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def moscow() -> tzinfo:
+    """Europe/Moscow (fixed UTC+3 since 2014 when the tz database is missing)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo("Europe/Moscow")
+    except Exception:
+        return timezone(timedelta(hours=3), "MSK")
+
+
+def parse_since(value: str, now: datetime) -> datetime:
+    """``--since``: a duration back from ``now`` (``24h``, ``7d``, ``90m``) or an ISO date/datetime.
+
+    A date means its midnight in Moscow; a datetime without an offset is Moscow time.
+
+    Raises:
+        typer.BadParameter: on anything else.
+    """
+    v = value.strip()
+    try:
+        d = parse_duration(v)
+        if d.total_seconds() >= 0:
+            return now - d
+    except ValueError:
+        pass
+    try:
+        if len(v) == 10:
+            return datetime.combine(date.fromisoformat(v), time(0), tzinfo=moscow()).astimezone(timezone.utc)
+        dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
+        return (dt if dt.tzinfo else dt.replace(tzinfo=moscow())).astimezone(timezone.utc)
+    except ValueError:
+        raise typer.BadParameter(f"expected a duration like 24h or 7d, or an ISO date/datetime, got {value!r}", param_hint="--since") from None
+
+
+SinceOption = Annotated[Optional[str], typer.Option("--since", help="Only stories published since: a duration (24h, 7d) or an ISO date/datetime (Moscow time unless an offset is given).")]
+OkrugOption = Annotated[Optional[list[str]], typer.Option("--okrug", help="Only stories reprinted in this okrug, e.g. ЦАО (repeatable).")]
+SourceOption = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only stories reprinted by this source id (repeatable).")]
+
+
+def _msk(dt: datetime | None) -> str:
+    return dt.astimezone(moscow()).strftime("%Y-%m-%d %H:%M") if dt else "-"
+
+
+def _print_table(rels: list[Any], *, score: list[float] | None = None) -> None:
+    if not rels:
+        typer.echo("no stories found", err=True)
+        return
+    typer.echo(f"{'story':>6}  {'published (MSK)':<16}  {'reprints':>8}  {'okrugs':<12}  title / canonical URL")
+    for i, r in enumerate(rels):
+        okr = ",".join(r.okrugs)
+        extra = f"  [{score[i]:.2f}]" if score is not None else ""
+        typer.echo(f"{r.story_id:>6}  {_msk(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {okr[:12]:<12}  {r.title[:90]}{extra}")
+        typer.echo(f"{'':>6}  {'':<16}  {'':>8}  {'':<12}  {r.canonical_url or '-'}")
+
+
+def _csv_value(v: Any) -> Any:
+    if isinstance(v, list):
+        return " ".join(str(x) for x in v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "" if v is None else v
+
+
+def _search_ids(store: Any, text: str, limit: int) -> list[tuple[int, float]]:
+    from crawler.textsearch import stem_text
+    from storage import fts
+
+    try:
+        fts.refresh(store, stem_text)
+    except StorageError as exc:  # e.g. a read-only database: search what is indexed
+        typer.echo(f"mosnews: warning: search index not refreshed: {exc}", err=True)
+    return [(h.story_id, h.score) for h in fts.search(store, text, stem_text, limit=limit)]
+
+
+@app.command()
+def releases(
+    config: ConfigOption = DEFAULT_CONFIG,
+    since: SinceOption = None,
+    okrug: OkrugOption = None,
+    source: SourceOption = None,
+    search: Annotated[Optional[str], typer.Option("--search", help="Only stories matching this full-text query (Russian stemming).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="At most this many stories (0: all).")] = 50,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table, json (one array) or csv.")] = TableFormat.table,
+) -> None:
+    """New stories (releases), newest first, with canonical URL and reprint count."""
+    from storage import queries
+
+    settings = get_settings(config)
+    since_at = parse_since(since, now_utc()) if since else None
+    store = open_db(settings)
+    try:
+        ids = [sid for sid, _ in _search_ids(store, search, 10_000)] if search else None
+        rels = queries.releases(store, since=since_at, okrugs=okrug or (), sources=source or (), story_ids=ids, limit=limit or None)
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+    rows = [r.to_json() for r in rels]
+    if fmt is TableFormat.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif fmt is TableFormat.csv:
+        w = csv.DictWriter(sys.stdout, fieldnames=RELEASE_FIELDS, lineterminator="\n")
+        w.writeheader()
+        for row in rows:
+            w.writerow({k: _csv_value(v) for k, v in row.items()})
+    else:
+        _print_table(rels)
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Words to find (every word must match; «школы» finds «школа»).")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    since: SinceOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many stories.")] = 20,
+    fmt: Annotated[SearchFormat, typer.Option("--format", "-f", help="table or json (one array, best match first).")] = SearchFormat.table,
+) -> None:
+    """Full-text search over stories (title and canonical text), best match first."""
+    from storage import queries
+
+    settings = get_settings(config)
+    since_at = parse_since(since, now_utc()) if since else None
+    store = open_db(settings)
+    try:
+        hits = _search_ids(store, text, limit if since_at is None else 10_000)
+        score = dict(hits)
+        rels = queries.releases(store, since=since_at, story_ids=list(score))
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+    rels = sorted(rels, key=lambda r: (-score[r.story_id], -r.story_id))[:limit]
+    if fmt is SearchFormat.json:
+        typer.echo(json.dumps([{**r.to_json(), "score": round(score[r.story_id], 6)} for r in rels], ensure_ascii=False, indent=2))
+    else:
+        _print_table(rels, score=[score[r.story_id] for r in rels])
+
+
+def _export_rows(exports: Iterator[Any]) -> Iterator[dict[str, Any]]:
+    from storage.types import iso_utc
+
+    for ex in exports:
+        obj = ex.release.to_json()
+        obj["reprints"] = [
+            {
+                "article_id": p.article_id, "url": p.url, "source_id": p.source_id, "source_name": p.source_name,
+                "okrug": p.okrug, "title": p.title, "published_at": iso_utc(p.published_at),
+                "fetched_at": iso_utc(p.fetched_at), "score": p.score, "canonical": p.canonical,
+                "lead": p.lead, "text": p.text,
+            }
+            for p in ex.reprints
+        ]
+        yield obj
+
+
+def write_export(out: IO[str], objs: Iterator[dict[str, Any]], fmt: ExportFormat, *, with_text: bool = True) -> int:
+    """Write stories as JSON Lines (one story with its ``reprints`` per line) or CSV (one row per reprint).
+
+    Returns the number of stories written.
+    """
+    n = 0
+    rep_fields = [f for f in REPRINT_FIELDS if with_text or f not in ("lead", "text")]
+    writer = None
+    if fmt is ExportFormat.csv:
+        story_cols = ["story_id", "story_title", "story_published_at", "story_first_seen_at", "canonical_url", "reprint_count"]
+        writer = csv.DictWriter(out, fieldnames=story_cols + rep_fields, lineterminator="\n")
+        writer.writeheader()
+    for obj in objs:
+        n += 1
+        if not with_text:
+            for p in obj["reprints"]:
+                p.pop("lead", None)
+                p.pop("text", None)
+        if writer is None:
+            out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            continue
+        head = {"story_id": obj["story_id"], "story_title": obj["title"], "story_published_at": obj["published_at"],
+                "story_first_seen_at": obj["first_seen_at"], "canonical_url": obj["canonical_url"], "reprint_count": obj["reprint_count"]}
+        for p in obj["reprints"]:
+            writer.writerow({**head, **{k: _csv_value(p.get(k)) for k in rep_fields}})
+    return n
+
+
+@app.command()
+def export(
+    config: ConfigOption = DEFAULT_CONFIG,
+    since: SinceOption = None,
+    okrug: OkrugOption = None,
+    source: SourceOption = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl (one story per line) or csv (one row per reprint).")] = ExportFormat.jsonl,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
+    no_text: Annotated[bool, typer.Option("--no-text", help="Leave out each reprint's lead and body text.")] = False,
+) -> None:
+    """Export stories with every reprint (newest first)."""
+    from storage import queries
+
+    settings = get_settings(config)
+    since_at = parse_since(since, now_utc()) if since else None
+    store = open_db(settings)
+    try:
+        out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    except OSError as exc:
+        store.close()
+        fail(f"--output: cannot write {output}: {exc.strerror or exc}", EXIT_CONFIG)
+    try:
+        objs = _export_rows(queries.iter_story_exports(store, since=since_at, okrugs=okrug or (), sources=source or (), with_text=not no_text))
+        n = write_export(out, objs, fmt, with_text=not no_text)
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+        if output:
+            out.close()
+    typer.echo(f"exported {n} stories" + (f" to {output}" if output else ""), err=True)

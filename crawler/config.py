@@ -1,0 +1,413 @@
+"""Configuration: ``config.yaml`` validated by pydantic.
+
+Priority (lowest to highest): model defaults < ``config.yaml`` < ``${ENV_VAR}``
+interpolation inside it < command-line flags (applied by the CLI).
+
+Every stage reads only its own sub-model: ``settings.fetch``, ``settings.crawl``,
+``settings.dedup``, ``settings.alerts``, ``settings.server``, ``settings.logging``.
+Every key is documented in ``docs/config.md``.
+
+Errors: :func:`load_settings` raises :class:`~crawler.errors.ConfigError` with
+one message naming the key path and the problem; the CLI turns it into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+
+from crawler.errors import ConfigError
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Parse ``"15m"``, ``"90s"``, ``"2h"``, ``"1d"``, ``"500ms"``, ISO 8601 (``"PT15M"``) or seconds into a timedelta.
+
+    Raises:
+        ValueError: on anything else (the message shows the accepted forms).
+    """
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return timedelta(seconds=float(value))
+    if isinstance(value, str):
+        m = _DURATION_RE.match(value)
+        if m:
+            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+        if value.strip().upper().startswith("P"):  # ISO 8601, e.g. PT15M
+            try:
+                return TypeAdapter(timedelta).validate_python(value.strip())
+            except ValidationError:
+                pass
+    raise ValueError(f"expected a duration like 90s, 15m, 2h or 1d, got {value!r}")
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class DatabaseSettings(_Model):
+    """Where articles and stories live."""
+
+    #: Any SQLAlchemy URL; relative SQLite paths are relative to the working directory.
+    url: str = "sqlite:///mosnews.db"
+
+
+class FetchSettings(_Model):
+    """HTTP politeness and robustness (httpx)."""
+
+    user_agent: str = "mosnews/0.1 (+https://github.com/mosnews/mosnews; news monitoring)"
+    #: Requests in flight over all hosts.
+    max_connections: int = Field(32, ge=1)
+    #: Requests in flight to one host.
+    per_host: int = Field(2, ge=1)
+    #: Minimum delay between two requests to one host.
+    delay: Duration = timedelta(milliseconds=250)
+    connect_timeout: Duration = timedelta(seconds=10)
+    read_timeout: Duration = timedelta(seconds=20)
+    #: Whole-request deadline, body included (guards against servers that drip bytes).
+    total_timeout: Duration = timedelta(seconds=60)
+    #: Bodies larger than this (bytes) are refused.
+    max_bytes: int = Field(5_000_000, ge=1024)
+    max_redirects: int = Field(5, ge=0)
+    #: Attempts per request (first try included) before the failure is recorded.
+    retries: int = Field(3, ge=1)
+    #: Base of the exponential backoff between attempts.
+    backoff: Duration = timedelta(seconds=1)
+    #: Longest wait between two attempts (also caps ``Retry-After``).
+    max_backoff: Duration = timedelta(seconds=60)
+    respect_robots: bool = True
+
+
+class CrawlSettings(_Model):
+    """How often and how far back sources are crawled."""
+
+    #: Poll interval per source (each source gets its own jitter).
+    interval: Duration = timedelta(minutes=15)
+    #: Random delay added to each poll, up to this fraction of the interval.
+    jitter: float = Field(0.2, ge=0, le=1)
+    #: How far back a source's first crawl follows pagination.
+    since: date = date(2025, 1, 1)
+    #: Safety cap on list pages followed in one crawl of one source.
+    max_pages: int = Field(50, ge=1)
+    #: Sources crawled at once by ``mosnews crawl``.
+    concurrency: int = Field(8, ge=1)
+    #: A source that yielded nothing on this many consecutive successful crawls of non-empty pages is flagged.
+    markup_change_after: int = Field(3, ge=1)
+
+
+class SelectorProfile(_Model):
+    """CSS selectors for one markup family (selectolax). Unset selectors fall back to the next layer."""
+
+    list_item: str | None = None
+    list_link: str | None = None
+    list_date: str | None = None
+    list_lead: str | None = None
+    pager: str | None = None
+    title: str | None = None
+    date: str | None = None
+    lead: str | None = None
+    body: str | None = None
+    images: str | None = None
+    tags: str | None = None
+    #: Selectors removed from the body before text extraction.
+    drop: list[str] = Field(default_factory=list)
+
+
+class SourceSettings(_Model):
+    """One press centre."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str
+    okrug: str = ""
+    kind: Literal["uprava", "prefecture", "other"] = "uprava"
+    url: str
+    enabled: bool = True
+    #: Overrides ``crawl.interval`` for this source.
+    interval: Duration | None = None
+    #: Forces the page charset (e.g. ``windows-1251``) instead of header/meta/detection.
+    encoding: str | None = None
+    #: Name of a profile in ``profiles`` tried first, or inline selectors.
+    profile: str | None = None
+    selectors: SelectorProfile | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/\s]+/", v):
+            raise ValueError(f"expected an http(s) URL ending in a path, got {v!r}")
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, v: str | None) -> str | None:
+        if v is not None:
+            import codecs
+
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(f"unknown encoding {v!r}") from None
+        return v
+
+
+class DedupSettings(_Model):
+    """Syndication detection (see docs/dedup.md)."""
+
+    #: Articles published further apart than this are never one story.
+    window: Duration = timedelta(days=3)
+    #: Probability above which an article joins a story.
+    threshold: float = Field(0.5, ge=0, le=1)
+    #: Use the bundled multilingual sentence encoder (slower, catches heavy rewrites).
+    encoder: bool = True
+    #: Threads for the encoder (no more than the cores).
+    encoder_threads: int = Field(2, ge=1)
+
+
+class WebhookChannel(_Model):
+    """A Standard Webhooks receiver."""
+
+    name: str | None = None
+    url: str
+    #: Standard Webhooks secret (``whsec_…``).
+    secret: str
+    timeout: Duration = timedelta(seconds=10)
+    filters: dict[str, Any] = Field(default_factory=dict)
+    digest: Duration | None = None
+    updates: Duration | None = None
+
+
+class EmailChannel(_Model):
+    """An SMTP mailbox."""
+
+    name: str | None = None
+    host: str
+    port: int = 587
+    starttls: bool = False
+    ssl: bool = False
+    username: str | None = None
+    password: str | None = None
+    from_: str = Field(alias="from")
+    to: list[str]
+    timeout: Duration = timedelta(seconds=30)
+    filters: dict[str, Any] = Field(default_factory=dict)
+    digest: Duration | None = None
+    updates: Duration | None = None
+    #: PEM file of CA certificates to trust for this server's TLS (default: the system store).
+    ca_file: str | None = None
+
+    @model_validator(mode="after")
+    def _tls_modes(self) -> EmailChannel:
+        if self.starttls and self.ssl:
+            raise ValueError("choose one of starttls (port 587) or ssl (port 465), not both")
+        return self
+
+
+class AppriseChannel(_Model):
+    """Any channel Apprise knows (Telegram, Slack, …), by URL."""
+
+    name: str | None = None
+    url: str
+    filters: dict[str, Any] = Field(default_factory=dict)
+    digest: Duration | None = None
+    updates: Duration | None = None
+    #: Deadline for one notification through Apprise.
+    timeout: Duration = timedelta(seconds=30)
+
+
+class OperatorAlertSettings(_Model):
+    """Alerts about mosnews itself (sent through the same channels as ``source.failing`` events)."""
+
+    enabled: bool = True
+    #: A source failing for this long raises an operator alert (once per failure episode).
+    failing_after: Duration = timedelta(hours=6)
+    #: A source whose crawls succeed but yield no new items for this long is reported as silent.
+    silent_after: Duration = timedelta(days=7)
+
+
+class AlertSettings(_Model):
+    """Alerts on new releases (see docs/alerts.md)."""
+
+    first_run: Literal["skip", "send"] = "skip"
+    settle: Duration = timedelta(minutes=10)
+    webhooks: list[WebhookChannel] = Field(default_factory=list)
+    email: EmailChannel | list[EmailChannel] | None = None
+    apprise: list[AppriseChannel] = Field(default_factory=list)
+    #: Give up (dead-letter) after retrying this long.
+    retry_for: Duration = timedelta(hours=24)
+    #: How often the daemon's dispatcher looks for due alerts.
+    dispatch_every: Duration = timedelta(seconds=5)
+    #: First retry delay; doubles per attempt (with jitter) up to ``max_backoff``.
+    backoff: Duration = timedelta(seconds=30)
+    #: Longest delay between two attempts (a receiver's ``Retry-After`` may ask for more, up to 6 h).
+    max_backoff: Duration = timedelta(hours=1)
+    #: A claimed delivery is re-tried by any dispatcher after its channel timeout plus this margin
+    #: (covers a process killed mid-send).
+    lease: Duration = timedelta(seconds=60)
+    #: Deliveries sent at once by one dispatcher.
+    concurrency: int = Field(4, ge=1)
+    operator: OperatorAlertSettings = Field(default_factory=OperatorAlertSettings)
+
+
+class ServerSettings(_Model):
+    """The daemon's /healthz and /metrics endpoint."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(9464, ge=0, le=65535)
+
+
+class LoggingSettings(_Model):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class Settings(_Model):
+    """The whole configuration file."""
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    #: Named selector profiles; ``bitrix`` is built in.
+    profiles: dict[str, SelectorProfile] = Field(default_factory=dict)
+    sources: list[SourceSettings] = Field(default_factory=list)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Settings:
+        seen: set[str] = set()
+        for s in self.sources:
+            if s.id in seen:
+                raise ValueError(f"source id {s.id!r} appears twice")
+            seen.add(s.id)
+        return self
+
+    def enabled_sources(self, only: list[str] | None = None) -> list[SourceSettings]:
+        """Enabled sources, optionally restricted to the given ids.
+
+        Raises:
+            ConfigError: when ``only`` names an unknown source id.
+        """
+        by_id = {s.id: s for s in self.sources}
+        if only:
+            unknown = [i for i in only if i not in by_id]
+            if unknown:
+                raise ConfigError(f"sources: unknown source id(s): {', '.join(unknown)}")
+            return [by_id[i] for i in only]
+        return [s for s in self.sources if s.enabled]
+
+    def source_interval(self, source: SourceSettings) -> timedelta:
+        return source.interval or self.crawl.interval
+
+    def email_channels(self) -> list[EmailChannel]:
+        e = self.alerts.email
+        if e is None:
+            return []
+        return e if isinstance(e, list) else [e]
+
+
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _interpolate(node: Any, path: str, env: dict[str, str]) -> Any:
+    if isinstance(node, str):
+
+        def repl(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            raise ConfigError(f"{path}: environment variable {name} is not set")
+
+        return _ENV_RE.sub(repl, node)
+    if isinstance(node, dict):
+        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), env) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(v, f"{path}[{i}]", env) for i, v in enumerate(node)]
+    return node
+
+
+def _key_path(loc: tuple[Any, ...], raw: Any) -> str:
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int):
+            label = ""
+            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict) and "id" in node[item]:
+                label = f"={node[item]['id']}"
+            parts.append(f"[{item}{label}]")
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        else:
+            parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def settings_from_dict(raw: Any, *, env: dict[str, str] | None = None, origin: str = "config") -> Settings:
+    """Validate a parsed YAML mapping into :class:`Settings`.
+
+    Raises:
+        ConfigError: naming the first bad key path (``sources[3=arbat].url``) and the problem.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{origin}: expected a mapping at the top level, got {type(raw).__name__}")
+    raw = _interpolate(raw, "", dict(os.environ) if env is None else env)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        msgs = []
+        for err in exc.errors()[:5]:
+            loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (see docs/config.md)"
+            msgs.append(f"{_key_path(loc, raw)}: {msg}")
+        more = f" (and {exc.error_count() - 5} more)" if exc.error_count() > 5 else ""
+        raise ConfigError(f"{origin}: " + "; ".join(msgs) + more) from None
+
+
+def load_settings(path: str | Path, *, env: dict[str, str] | None = None) -> Settings:
+    """Read and validate a YAML config file.
+
+    Raises:
+        ConfigError: file missing or unreadable, YAML syntax error (with line), or invalid keys.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read config file: {exc}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{p}: YAML syntax error{where}: {problem}") from None
+    return settings_from_dict(raw, env=env, origin=str(p))
+
+
+def now_utc() -> datetime:
+    """The current time, UTC-aware (the one clock seam; tests may monkeypatch it)."""
+    from datetime import timezone
+
+    return datetime.now(timezone.utc)

@@ -1,0 +1,183 @@
+"""The daemon: APScheduler 3.11 ``AsyncIOScheduler`` with one job per source.
+
+Jobs use an interval trigger with jitter, ``max_instances=1`` and
+``coalesce=True`` (a slow source never overlaps itself and missed runs collapse
+into one), a misfire grace of half the interval, and staggered first runs. The
+alert dispatcher, periodic health checks and the /healthz + /metrics server run
+beside the scheduler in the same event loop.
+
+SIGTERM/SIGINT set the stop event: no new jobs start, running ones get
+:data:`SHUTDOWN_GRACE` seconds to finish (each article is written in one
+transaction, so a cancelled job leaves nothing half-written), then the process exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.config import Settings, SourceSettings
+from crawler.pipeline import Pipeline
+from storage import Store
+from storage.lock import daemon_lock
+
+log = logging.getLogger("mosnews.daemon")
+
+#: Seconds running jobs may take to finish after SIGTERM before they are cancelled.
+SHUTDOWN_GRACE = 20.0
+#: First runs are spread over this many seconds (or the interval, if shorter).
+STARTUP_SPREAD = 30.0
+#: How often operator health checks and the search index refresh run.
+HOUSEKEEPING_EVERY = timedelta(minutes=5)
+
+
+class Daemon:
+    """Runs the scheduler until stopped.
+
+    Args:
+        settings: the whole config.
+        store: an open store (the daemon takes its lock: one daemon per database).
+        pipeline: a prepared :class:`Pipeline` (built from ``settings`` when omitted).
+    """
+
+    def __init__(self, settings: Settings, store: Store, *, pipeline: Pipeline | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.pipeline = pipeline or Pipeline(settings, store)
+        self.stop = asyncio.Event()
+        self.scheduler: AsyncIOScheduler | None = None
+        self._running: set[asyncio.Task[object]] = set()
+        self.jobs_done = 0
+
+    def ready(self) -> bool:
+        """True while the scheduler is running (for /healthz)."""
+        return self.scheduler is not None and self.scheduler.running and not self.stop.is_set()
+
+    async def _crawl_job(self, source: SourceSettings) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            if self.stop.is_set():
+                return
+            rep = await self.pipeline.crawl_source(source)
+            self.jobs_done += 1
+            log.info(
+                "crawled %s: %s new, %s updated, %s stories, %s failed%s",
+                source.id, rep.new, rep.updated, rep.stories_created, rep.failed,
+                f", error: {rep.error}" if rep.error else "",
+                extra={"source": source.id},
+            )
+        except Exception:
+            log.exception("crawl job for %s crashed", source.id, extra={"source": source.id})
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def _housekeeping(self) -> None:
+        try:
+            from crawler.health import check_sources
+
+            await asyncio.to_thread(check_sources, self.store, self.settings, datetime.now(timezone.utc))
+        except Exception:
+            log.exception("source health check failed")
+        try:
+            from crawler.textsearch import stem_text
+            from storage import fts
+
+            await asyncio.to_thread(fts.refresh, self.store, stem_text)
+        except Exception:
+            log.exception("search index refresh failed")
+
+    def _schedule(self, scheduler: AsyncIOScheduler) -> None:
+        now = datetime.now(timezone.utc)
+        for source in self.settings.enabled_sources():
+            interval = self.settings.source_interval(source).total_seconds()
+            scheduler.add_job(
+                self._crawl_job,
+                IntervalTrigger(seconds=interval, jitter=interval * self.settings.crawl.jitter or None, timezone=timezone.utc),
+                args=[source],
+                id=f"crawl:{source.id}",
+                name=f"crawl {source.id}",
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(interval / 2)),
+                next_run_time=now + timedelta(seconds=random.uniform(0, min(STARTUP_SPREAD, interval))),
+            )
+        scheduler.add_job(
+            self._housekeeping,
+            IntervalTrigger(seconds=HOUSEKEEPING_EVERY.total_seconds(), timezone=timezone.utc),
+            id="housekeeping",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now + timedelta(seconds=5),
+        )
+
+    async def run(self) -> None:
+        """Run until :attr:`stop` is set (SIGTERM/SIGINT set it).
+
+        Raises:
+            StorageError: another daemon holds this database, or the database fails at start.
+        """
+        with daemon_lock(self.store):
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                try:
+                    loop.add_signal_handler(sig, self._on_signal, sig)
+                except (NotImplementedError, RuntimeError):  # not the main thread
+                    pass
+            await self.pipeline.open()
+            scheduler = AsyncIOScheduler(timezone=timezone.utc)
+            self._schedule(scheduler)
+            self.scheduler = scheduler
+            scheduler.start()
+            log.info("daemon started: %d sources scheduled on %s", len(self.settings.enabled_sources()), self.store.safe_url)
+            side = [asyncio.create_task(self._dispatch_loop(), name="alerts")]
+            if self.settings.server.enabled:
+                side.append(asyncio.create_task(self._serve_http(), name="http"))
+            try:
+                await self.stop.wait()
+            finally:
+                log.info("stopping: waiting up to %.0fs for %d running job(s)", SHUTDOWN_GRACE, len(self._running))
+                scheduler.shutdown(wait=False)
+                if self._running:
+                    _done, pending = await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE)
+                    for t in pending:
+                        t.cancel()
+                    if pending:
+                        await asyncio.wait(pending, timeout=5)
+                for t in side:
+                    t.cancel()
+                await asyncio.gather(*side, return_exceptions=True)
+                await self.pipeline.aclose()
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    try:
+                        loop.remove_signal_handler(sig)
+                    except (NotImplementedError, RuntimeError):
+                        pass
+                log.info("daemon stopped after %d crawl jobs", self.jobs_done)
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        log.info("received %s, shutting down", sig.name)
+        self.stop.set()
+
+    async def _dispatch_loop(self) -> None:
+        from crawler.alert import Dispatcher
+
+        await Dispatcher(self.settings, self.store).run_forever(self.stop)
+
+    async def _serve_http(self) -> None:
+        try:
+            from crawler.observe import serve_http
+
+            await serve_http(self.settings.server, self.store, self.ready, self.stop)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the /healthz and /metrics server failed")

@@ -1,0 +1,222 @@
+"""Incremental story detector: in-memory index of stories and the attach rule.
+
+State (all in RAM, rebuilt by the pipeline at start-up through :meth:`Detector.add`):
+
+* every article: ``doc id → (story id, published POSIX s, text length)`` (~150 B);
+* every story: member list and canonical doc id;
+* hot articles only (see :mod:`crawler.dedup.index`): full :class:`Features`;
+* document frequencies (:class:`crawler.dedup.idf.DocFreq`).
+
+Attach rule (no chaining). For each candidate story, the new article is scored
+(:func:`crawler.dedup.scorer.probability`) against the story's canonical ``C`` and
+its hot members (at most :data:`MAX_MEMBERS`, canonical first, then most recent).
+With ``n`` scored members and quorum ``q = ceil(n/3)``, ``Q`` is the q-th highest
+member probability and the story score is ``S = sqrt(p(C) · Q)`` (when the canonical
+is no longer hot, ``p(C)`` is the best member probability). An article that matches
+one member but not the canonical scores low, so A~B, B~C, A≁C never pulls C into
+A's story via B. The best story wins if ``S ≥ settings.threshold``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from crawler.config import DedupSettings
+from crawler.dedup.canonical import choose_canonical_ts
+from crawler.dedup.encoder import dequantize
+from crawler.dedup.features import Features
+from crawler.dedup.idf import DocFreq
+from crawler.dedup.index import HotIndex
+from crawler.dedup.scorer import probability
+from crawler.dedup.signals import pair_signals, sparse_cos, tfidf_vector
+from crawler.types import StoryDecision
+
+#: Members of one story scored per decision.
+MAX_MEMBERS = 12
+#: Slack (days) beyond the window before a hot article is evicted.
+EVICT_SLACK_DAYS = 1.0
+
+
+class Detector:
+    """Incremental in-memory index of stories (see module doc).
+
+    ``evict=False`` keeps every article hot (offline runs over small archives,
+    articles without dates compared with everything).
+    """
+
+    def __init__(self, settings: DedupSettings, *, evict: bool = True) -> None:
+        self.settings = settings
+        self.window_days = settings.window.total_seconds() / 86400.0
+        self.evict = evict
+        self.df = DocFreq()
+        self.hot = HotIndex()
+        self.docs: dict[str, tuple[int, float, int]] = {}
+        self.stories: dict[int, list[str]] = {}
+        self.canonical: dict[int, str] = {}
+        self.watermark = -math.inf
+        self._last_evict = -math.inf
+
+    # ------------------------------------------------------------------ registry
+    def __len__(self) -> int:
+        """Number of registered articles."""
+        return len(self.docs)
+
+    def story_members(self, story_id: int) -> list[str]:
+        """Doc ids of the story in registration order (empty for an unknown story)."""
+        return list(self.stories.get(story_id, ()))
+
+    def story_of(self, doc_id: str) -> int | None:
+        """Story id of a registered doc, else ``None``."""
+        e = self.docs.get(doc_id)
+        return None if e is None else e[0]
+
+    def canonical_of(self, story_id: int) -> str | None:
+        """Canonical doc id of the story (rule in :mod:`crawler.dedup.canonical`)."""
+        return self.canonical.get(story_id)
+
+    def add(self, story_id: int, doc_id: str, features: Features) -> None:
+        """Register ``doc_id`` as a member of ``story_id`` (re-adding moves it).
+
+        Counts its terms into the IDF table; keeps its features in RAM while hot.
+        """
+        if doc_id in self.docs:
+            self.remove(doc_id)
+        self.df.add(features.terms)
+        self.docs[doc_id] = (story_id, features.published_at, features.text_len)
+        self.stories.setdefault(story_id, []).append(doc_id)
+        self._recanon(story_id)
+        day = features.day
+        if not math.isnan(day) and day > self.watermark:
+            self.watermark = day
+        ref = day if not math.isnan(day) else (self.watermark if self.watermark > -math.inf else 0.0)
+        expiry = ref + self.window_days + EVICT_SLACK_DAYS
+        if not self.evict:
+            expiry = math.inf
+        if expiry >= self.watermark:
+            self.hot.insert(doc_id, features, self.df, expiry)
+        if self.evict and self.watermark - self._last_evict >= 0.25:
+            self._last_evict = self.watermark
+            for d in self.hot.expired(self.watermark):
+                self.hot.delete(d)
+
+    def remove(self, doc_id: str) -> None:
+        """Forget a doc (no-op when unknown). Its IDF counts are withdrawn while it is hot."""
+        e = self.docs.pop(doc_id, None)
+        if e is None:
+            return
+        f = self.hot.delete(doc_id)
+        if f is not None:
+            self.df.add(f.terms, -1)
+        members = self.stories.get(e[0], [])
+        if doc_id in members:
+            members.remove(doc_id)
+        if not members:
+            self.stories.pop(e[0], None)
+            self.canonical.pop(e[0], None)
+        else:
+            self._recanon(e[0])
+
+    def move(self, doc_id: str, new_story_id: int) -> None:
+        """Re-assign a registered doc to ``new_story_id``.
+
+        Raises:
+            KeyError: unknown ``doc_id``.
+        """
+        old, pub, tlen = self.docs[doc_id]
+        if old == new_story_id:
+            return
+        self.stories[old].remove(doc_id)
+        if not self.stories[old]:
+            del self.stories[old]
+            self.canonical.pop(old, None)
+        else:
+            self._recanon(old)
+        self.docs[doc_id] = (new_story_id, pub, tlen)
+        self.stories.setdefault(new_story_id, []).append(doc_id)
+        self._recanon(new_story_id)
+
+    def merge(self, story_a: int, story_b: int) -> None:
+        """Move every member of ``story_b`` into ``story_a`` (``story_b`` disappears)."""
+        if story_a == story_b:
+            return
+        for d in list(self.stories.get(story_b, ())):
+            self.move(d, story_a)
+
+    def _recanon(self, story_id: int) -> None:
+        members = self.stories.get(story_id)
+        if members:
+            self.canonical[story_id] = choose_canonical_ts([(d, self.docs[d][1], self.docs[d][2]) for d in members])
+
+    # ------------------------------------------------------------------ decision
+    def decide(self, features: Features) -> StoryDecision:
+        """Which story ``features`` reprints, or ``story_id=None`` for a new one. Does not mutate."""
+        enc = self.settings.encoder
+        cands = self.hot.candidates(features, self.df, self.window_days)
+        story_ids = list(dict.fromkeys(self.docs[d][0] for d in cands if d in self.docs))
+        wq = tfidf_vector(features, self.df)
+        vq = dequantize(features.vec) if features.vec.size else None
+        results = []
+        for sid in story_ids:
+            results.append(self._score_story(sid, features, wq, vq, enc))
+        results.sort(key=lambda r: -r["score"])
+        expl: dict[str, object] = {"candidates_docs": len(cands), "candidate_stories": len(story_ids)}
+        expl["ranking"] = [{"story": r["story"], "score": round(r["score"], 4)} for r in results[:5]]
+        if not results:
+            return StoryDecision(story_id=None, score=0.0, explanation=expl)
+        best = results[0]
+        expl["best"] = best
+        sid = best["story"] if best["score"] >= self.settings.threshold else None
+        return StoryDecision(story_id=sid, score=float(best["score"]), explanation=expl)
+
+    def _score_story(self, sid: int, f: Features, wq, vq, enc: bool) -> dict:
+        members = self.stories[sid]
+        canon = self.canonical[sid]
+        hot = [d for d in reversed(members) if self.hot.get(d) is not None and d != canon]
+        order = ([canon] if self.hot.get(canon) is not None else []) + hot
+        order = order[:MAX_MEMBERS]
+        probs: dict[str, float] = {}
+        canon_signals = None
+        vetoed: dict[str, list[str]] = {}
+        vecs, cent_terms = [], {}
+        for d in order:
+            g = self.hot.get(d)
+            wg = tfidf_vector(g, self.df)
+            s = pair_signals(f, g, wq, wg, vq, None)
+            p, v = probability(s, self.window_days, enc)
+            probs[d] = p
+            if v:
+                vetoed[d] = v
+            if d == canon:
+                canon_signals = {k: (round(x, 4) if not math.isnan(x) else None) for k, x in s.items()}
+            if g.vec.size:
+                vecs.append(dequantize(g.vec))
+            for t, w in zip(g.terms.tolist(), wg.tolist()):
+                cent_terms[t] = cent_terms.get(t, 0.0) + w
+        ps = sorted(probs.values(), reverse=True)
+        n = len(ps)
+        q = max(1, math.ceil(n / 3))
+        quorum = ps[q - 1] if n else 0.0
+        pc = probs.get(canon, ps[0] if ps else 0.0)
+        score = math.sqrt(pc * quorum)
+        out: dict = {
+            "story": sid,
+            "score": score,
+            "canonical": canon,
+            "p_canonical": round(pc, 4),
+            "quorum": f"{q}/{n}",
+            "p_quorum": round(quorum, 4),
+            "member_p": {d: round(p, 4) for d, p in probs.items()},
+            "signals_vs_canonical": canon_signals,
+            "vetoes": vetoed,
+        }
+        if vecs and vq is not None:
+            c = np.mean(vecs, axis=0)
+            out["centroid_enc"] = round(float(np.dot(c, vq) / max(1e-9, np.linalg.norm(c))), 4)
+        if cent_terms:
+            ct = np.asarray(sorted(cent_terms), np.uint32)
+            cw = np.asarray([cent_terms[t] for t in ct.tolist()], np.float32)
+            cw /= max(1e-9, float(np.linalg.norm(cw)))
+            out["centroid_tfidf"] = round(sparse_cos(f.terms, wq, ct, cw), 4)
+        return out

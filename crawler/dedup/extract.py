@@ -1,0 +1,136 @@
+"""Extraction of facts that reprints must agree on: figures, years, dates, names.
+
+All functions take *folded* text (:func:`crawler.dedup.normalize.fold`) and are pure.
+
+* :func:`figures` — ``(unit, value)`` pairs: a number, its magnitude word folded in
+  («3,5 тысячи» → 3500, «1,2 млрд» → 1.2e9, «3 700» → 3700) and the stem of the
+  following word as its *unit* («объект», «человек», «процент», «лет»). Ordinal
+  anniversaries («76-летие») get unit ``"летие"``. Years are excluded.
+* :func:`years` — four-digit years 1990–2039 not followed by a magnitude word.
+* :func:`dates` — day-month mentions («23 февраля», «24.02.2015») as ``month*100+day``.
+* :func:`names` — stems of capitalised words that do not start a sentence and of
+  words inside quotes: places, objects, people («Локомотив», «Ховрино», «Клинской»).
+
+The rules are written for this project (Russian press-release style); they favour
+precision: a figure the regex misses simply gives no evidence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.dedup.normalize import DOMAIN_STOP, STOP, stem
+
+_MONTHS = {
+    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6,
+    "июл": 7, "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
+}  # fmt: skip
+_MONTH_RE = r"(январ[ья]|феврал[ья]|марта?|апрел[ья]|ма[йя]|июн[ья]|июл[ья]|августа?|сентябр[ья]|октябр[ья]|ноябр[ья]|декабр[ья])"
+_DATE_WORDS = re.compile(r"(?<!\d)(\d{1,2})\s+" + _MONTH_RE + r"(?![а-я])", re.I)
+_DATE_NUM = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2})(?!\d)")
+_MAG = {"тыс": 1e3, "тысяч": 1e3, "млн": 1e6, "миллион": 1e6, "млрд": 1e9, "миллиард": 1e9, "трлн": 1e12, "триллион": 1e12}
+_NUM = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?: \d{3})+|\d+(?:[.,]\d+)?)(?![\d])"
+    r"(?:\s*-\s*(летие|летия|летию|летием|летнего|летний|лет))?"
+    r"(?:\s*(тысяч[аи]?|тыс|миллион(?:а|ов)?|млн|миллиард(?:а|ов)?|млрд|трлн)\.?)?"
+    r"(?:\s*(%|[а-яa-z]+))?",
+    re.I,
+)
+_YEAR_UNITS = ("год", "г")
+_CAP = re.compile(r"(?<![.!?\n\"]\s)(?<!^)\b([А-Я][а-я]{2,}(?:-[А-Я][а-я]+)?)")
+_QUOTED = re.compile(r'"([^"\n]{2,60})"')
+_WORD = re.compile(r"[а-яa-z0-9]+", re.I)
+_NAME_STOP = frozenset(
+    """мэр москва москвы москве москву собянин собянина сергей сергея правительства правительство президиума
+    россии россия российской федерации мэра департамента заместитель руководитель глава он она они это
+    по в на мы как при также об""".split()
+)
+
+
+def _value(num: str, mag: str | None) -> float:
+    v = float(num.replace(" ", "").replace(",", "."))
+    if mag:
+        m = mag.lower().rstrip(".")
+        for k, f in _MAG.items():
+            if m.startswith(k):
+                v *= f
+                break
+    return v
+
+
+def figures(text: str) -> list[tuple[str, float]]:
+    """Key figures as ``(unit stem, value)``; units are stems, value a float (see module doc)."""
+    out: list[tuple[str, float]] = []
+    for m in _NUM.finditer(text):
+        num, anniv, mag, unit = m.groups()
+        try:
+            v = _value(num, mag)
+        except ValueError:
+            continue
+        if anniv:
+            out.append(("летие", v))
+            continue
+        if not mag and "." not in num and "," not in num and 1990 <= v <= 2039 and " " not in num:
+            continue  # a year
+        u = (unit or "").lower()
+        if u in ("%",) or u.startswith("процент"):
+            u = "процент"
+        elif not u or u in STOP or u.isdigit() or _MONTH_DAY(u):
+            u = ""
+        else:
+            u = stem(u)
+        if u in _YEAR_UNITS and not mag:
+            u = "лет"
+        if v <= 1 and not mag:
+            continue
+        out.append((u, v))
+    return out
+
+
+def _MONTH_DAY(u: str) -> bool:
+    return bool(re.fullmatch(_MONTH_RE, u))
+
+
+def years(text: str) -> set[int]:
+    """Years 1990–2039 mentioned as four-digit numbers (not «2000 человек» with a magnitude)."""
+    out: set[int] = set()
+    for m in re.finditer(r"(?<![\d.,])((?:19|20)\d{2})(?![\d.,]\d)(?:\s*(тыс|млн|млрд|человек|рубл|кв|метр|мест|штук))?", text, re.I):
+        if m.group(2):
+            continue
+        y = int(m.group(1))
+        if 1990 <= y <= 2039:
+            out.add(y)
+    return out
+
+
+def dates(text: str) -> set[int]:
+    """Day-month mentions as ``month*100 + day``."""
+    out: set[int] = set()
+    for m in _DATE_WORDS.finditer(text):
+        d = int(m.group(1))
+        mw = m.group(2).lower()
+        for k, mo in _MONTHS.items():
+            if mw.startswith(k):
+                if 1 <= d <= 31:
+                    out.add(mo * 100 + d)
+                break
+    for m in _DATE_NUM.finditer(text):
+        d, mo = int(m.group(1)), int(m.group(2))
+        if 1 <= d <= 31 and 1 <= mo <= 12:
+            out.add(mo * 100 + d)
+    return out
+
+
+def names(text: str) -> set[str]:
+    """Stems of capitalised non-initial words and quoted words (places, objects, people)."""
+    out: set[str] = set()
+    for line in text.split("\n"):
+        for m in _CAP.finditer(line):
+            w = m.group(1).lower()
+            if w not in _NAME_STOP and w not in DOMAIN_STOP and w not in STOP:
+                out.add(stem(w))
+        for m in _QUOTED.finditer(line):
+            for w in _WORD.findall(m.group(1).lower()):
+                if len(w) > 2 and w not in STOP and w not in DOMAIN_STOP:
+                    out.add(stem(w))
+    return out

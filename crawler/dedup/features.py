@@ -1,0 +1,209 @@
+"""Per-article features (:class:`Features`) and the batch :class:`Featurizer`.
+
+A :class:`Features` is everything the scorer needs about one article, computed once
+and persisted by the pipeline (:meth:`Features.to_bytes`, typically 3–8 KB):
+
+* ``terms``/``tf`` — sorted unique uint32 term ids (CRC-32 of the Snowball stem) of
+  content words and their counts (uint16), at most :data:`MAX_TERMS` most frequent;
+  TF-IDF weights are applied at scoring time with the detector's current IDF.
+* ``title_terms`` — sorted uint32 ids of the title's content stems.
+* ``shingles`` — sorted unique uint32 hashes of word 3-shingles over *all* stems
+  (stop words kept), from the first :data:`MAX_SHINGLE_WORDS` words (cut copies keep
+  the beginning, so containment of the lead survives).
+* ``vec`` — int8[512] quantised USE vector of "title. lead" (empty without encoder).
+* ``figures`` — ``(unit id, value)`` pairs; ``years`` (uint16; title years also appear
+  with the :data:`TITLE_YEAR` bit set); ``dates`` (month*100+day);
+  ``names`` (uint32 ids of name stems). See :mod:`crawler.dedup.extract`.
+* ``published_at`` — POSIX seconds (float, NaN when unknown); ``text_len`` — characters
+  of the cleaned body.
+
+Term ids are ``zlib.crc32(stem.encode())``: collisions between two of ~300k stems
+happen with probability ~1e-5 per stem and only add noise.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from crawler.config import DedupSettings
+from crawler.dedup import extract
+from crawler.dedup.encoder import ENCODER_CHARS, get_encoder, quantize
+from crawler.dedup.normalize import clean_text, clean_title, content_stems, fold, sentences, stems, words
+
+MAX_TERMS = 256
+#: Flag bit marking a year that appears in the title (``years`` holds ``year | TITLE_YEAR``).
+TITLE_YEAR = 0x8000
+MAX_SHINGLE_WORDS = 700
+FORMAT_VERSION = 1
+_MAGIC = b"MNF"
+
+
+def term_id(s: str) -> int:
+    """uint32 id of a stem/string (CRC-32)."""
+    return zlib.crc32(s.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One article as the detector sees it. ``published_at`` is aware (or ``None``)."""
+
+    id: str
+    title: str
+    text: str
+    published_at: datetime | None
+    url: str = ""
+    source: str = ""
+    lead: str = ""
+
+
+def _u32(xs) -> np.ndarray:
+    return np.unique(np.asarray(list(xs), dtype=np.uint32))
+
+
+@dataclass(frozen=True, eq=False)
+class Features:
+    """Scoring features of one article (see module doc for each field's shape and units)."""
+
+    terms: np.ndarray
+    tf: np.ndarray
+    title_terms: np.ndarray
+    shingles: np.ndarray
+    vec: np.ndarray
+    fig_units: np.ndarray
+    fig_values: np.ndarray
+    years: np.ndarray
+    dates: np.ndarray
+    names: np.ndarray
+    published_at: float = math.nan
+    text_len: int = 0
+    has_title: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def day(self) -> float:
+        """Publication time in days since the epoch (NaN when unknown)."""
+        return self.published_at / 86400.0
+
+    def to_bytes(self) -> bytes:
+        """Compact binary form: ``b"MNF"`` + version byte + fixed header + arrays.
+
+        Header: ``<B d I`` flags (bit0 has_title, bit1 has vec), published_at, text_len;
+        then ten length-prefixed arrays (uint32 count + raw little-endian data).
+        """
+        flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0)
+        parts = [_MAGIC, bytes([FORMAT_VERSION]), struct.pack("<BdI", flags, self.published_at, self.text_len)]
+        for arr, dt in self._arrays():
+            a = np.ascontiguousarray(arr, dtype=dt)
+            parts.append(struct.pack("<I", a.size))
+            parts.append(a.astype(np.dtype(dt).newbyteorder("<"), copy=False).tobytes())
+        return b"".join(parts)
+
+    def _arrays(self):
+        return [
+            (self.terms, "u4"), (self.tf, "u2"), (self.title_terms, "u4"), (self.shingles, "u4"),
+            (self.vec, "i1"), (self.fig_units, "u4"), (self.fig_values, "f4"), (self.years, "u2"),
+            (self.dates, "u2"), (self.names, "u4"),
+        ]  # fmt: skip
+
+    @classmethod
+    def from_bytes(cls, b: bytes) -> Features:
+        """Inverse of :meth:`to_bytes`.
+
+        Raises:
+            ValueError: wrong magic, unknown version, or truncated data.
+        """
+        mv = memoryview(b)
+        if bytes(mv[:3]) != _MAGIC:
+            raise ValueError("not a dedup Features blob (bad magic)")
+        if mv[3] != FORMAT_VERSION:
+            raise ValueError(f"unsupported Features format version {mv[3]} (expected {FORMAT_VERSION})")
+        try:
+            flags, pub, tlen = struct.unpack_from("<BdI", mv, 4)
+            off = 4 + struct.calcsize("<BdI")
+            arrays = []
+            for dt in ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4"):
+                (n,) = struct.unpack_from("<I", mv, off)
+                off += 4
+                d = np.dtype(dt).newbyteorder("<")
+                size = n * d.itemsize
+                if off + size > len(mv):
+                    raise ValueError("truncated")
+                arrays.append(np.frombuffer(mv[off : off + size], dtype=d).astype(np.dtype(dt)))
+                off += size
+        except struct.error as exc:
+            raise ValueError(f"truncated Features blob: {exc}") from None
+        return cls(*arrays, published_at=pub, text_len=tlen, has_title=bool(flags & 1))
+
+
+class Featurizer:
+    """Turns :class:`Doc` batches into :class:`Features` (stateless apart from the encoder).
+
+    ``settings.encoder`` switches the sentence encoder on (``settings.encoder_threads``
+    BLAS threads). Thread-safe; the encoder call is serialised.
+    """
+
+    def __init__(self, settings: DedupSettings) -> None:
+        self.settings = settings
+        self._enc = get_encoder(settings.encoder_threads) if settings.encoder else None
+
+    def featurize(self, docs: list[Doc]) -> list[Features]:
+        """Features for each doc, same order; one batched encoder call for the batch."""
+        prepared = [self._prepare(d) for d in docs]
+        vecs = None
+        if self._enc is not None and prepared:
+            vecs = quantize(self._enc.encode([p.pop("enc_text") for p in prepared]))
+        out = []
+        for i, p in enumerate(prepared):
+            p.pop("enc_text", None)
+            vec = vecs[i] if vecs is not None else np.zeros(0, np.int8)
+            out.append(Features(vec=vec, **p))
+        return out
+
+    @staticmethod
+    def _prepare(doc: Doc) -> dict:
+        title = clean_title(doc.title)
+        body = clean_text(doc.text or "")
+        lead = clean_text(doc.lead or "")
+        if lead and lead[:40] not in body:
+            body = lead + "\n" + body
+        # a body starting with its own title (common in teasers) would double-count it
+        if title and body.startswith(title):
+            body = body[len(title) :].lstrip(" .\n")
+        toks = words(body)
+        cs = content_stems(toks)
+        ttoks = content_stems(words(title))
+        counts = Counter(term_id(s) for s in cs + ttoks)
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TERMS]
+        top.sort()
+        terms = np.asarray([k for k, _ in top], np.uint32)
+        tf = np.asarray([min(v, 65535) for _, v in top], np.uint16)
+        st = stems(toks[:MAX_SHINGLE_WORDS])
+        sh = _u32(term_id(" ".join(st[i : i + 3])) for i in range(max(0, len(st) - 2)))
+        full = title + "\n" + body
+        figs = sorted(set((term_id(u), round(v, 3)) for u, v in extract.figures(full)))
+        sents = sentences(body)
+        lead_txt = " ".join(sents)[:ENCODER_CHARS] if sents else ""
+        enc_text = (title + ". " + lead_txt) if title else lead_txt
+        pub = doc.published_at.timestamp() if doc.published_at is not None else math.nan
+        return dict(
+            terms=terms,
+            tf=tf,
+            title_terms=_u32(term_id(s) for s in ttoks),
+            shingles=sh,
+            fig_units=np.asarray([u for u, _ in figs], np.uint32),
+            fig_values=np.asarray([v for _, v in figs], np.float32),
+            years=np.asarray(sorted(extract.years(full) | {y | TITLE_YEAR for y in extract.years(title)}), np.uint16),
+            dates=np.asarray(sorted(extract.dates(full)), np.uint16),
+            names=_u32(term_id(s) for s in extract.names(full)),
+            published_at=pub,
+            text_len=len(body),
+            has_title=bool(ttoks),
+            enc_text=fold(enc_text)[: ENCODER_CHARS + 120],
+        )

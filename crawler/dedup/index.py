@@ -1,0 +1,147 @@
+"""Hot index: the articles that can still be candidates, with fast candidate lookup.
+
+Only *hot* articles (published within the window of the newest article seen, or of
+unknown date and registered recently) keep their :class:`Features` in RAM. For them:
+
+* ``vecs`` — ``(capacity, 512)`` float32 unit encoder vectors (zeros without encoder),
+  brute-force dot products with numpy (a 3-day window of 136 sites is a few
+  thousand rows: well under a millisecond);
+* ``postings`` — inverted index ``term id → set(slot)`` over each article's
+  :data:`RARE_K` highest-IDF terms at insertion time;
+* ``days`` — publication day (float days since the epoch, NaN = unknown);
+  ``expiry`` — day after which the slot is evicted.
+
+Slots are recycled through a free list. Not thread-safe (the detector serialises).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from crawler.dedup.encoder import DIM, dequantize
+from crawler.dedup.features import Features
+from crawler.dedup.idf import DocFreq
+
+#: Rare terms indexed per article / looked up per query.
+RARE_K = 10
+QUERY_K = 16
+#: Candidates kept from each route (terms / vectors).
+MAX_TERM_CANDS = 48
+MAX_VEC_CANDS = 16
+MIN_VEC_SIM = 0.45
+
+
+class HotIndex:
+    """See module doc."""
+
+    def __init__(self) -> None:
+        self.cap = 0
+        self.vecs = np.zeros((0, DIM), np.float32)
+        self.days = np.zeros(0, np.float64)
+        self.expiry = np.zeros(0, np.float64)
+        self.alive = np.zeros(0, bool)
+        self.feats: list[Features | None] = []
+        self.doc: list[str | None] = []
+        self.rare: list[list[int]] = []
+        self.free: list[int] = []
+        self.slot_of: dict[str, int] = {}
+        self.postings: dict[int, set[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.slot_of)
+
+    def _grow(self) -> None:
+        new = max(64, self.cap * 2)
+        v = np.zeros((new, DIM), np.float32)
+        v[: self.cap] = self.vecs
+        self.vecs = v
+        self.days = np.concatenate([self.days, np.full(new - self.cap, np.nan)])
+        self.expiry = np.concatenate([self.expiry, np.full(new - self.cap, np.inf)])
+        self.alive = np.concatenate([self.alive, np.zeros(new - self.cap, bool)])
+        self.feats += [None] * (new - self.cap)
+        self.doc += [None] * (new - self.cap)
+        self.rare += [[]] * (new - self.cap)
+        self.free.extend(range(new - 1, self.cap - 1, -1))
+        self.cap = new
+
+    def insert(self, doc_id: str, f: Features, df: DocFreq, expiry_day: float) -> None:
+        """Make ``doc_id`` a candidate until ``expiry_day`` (days since epoch)."""
+        if doc_id in self.slot_of:
+            self.delete(doc_id)
+        if not self.free:
+            self._grow()
+        s = self.free.pop()
+        self.slot_of[doc_id] = s
+        self.doc[s], self.feats[s] = doc_id, f
+        self.vecs[s] = dequantize(f.vec) if f.vec.size else 0.0
+        self.days[s] = f.day
+        self.expiry[s] = expiry_day
+        self.alive[s] = True
+        rare = []
+        if f.terms.size:
+            idf = df.idf(f.terms)
+            rare = f.terms[np.argsort(-idf, kind="stable")[:RARE_K]].tolist()
+        self.rare[s] = rare
+        for t in rare:
+            self.postings.setdefault(t, set()).add(s)
+
+    def delete(self, doc_id: str) -> Features | None:
+        """Drop ``doc_id`` from the hot set (no-op when absent); returns its features."""
+        s = self.slot_of.pop(doc_id, None)
+        if s is None:
+            return None
+        f = self.feats[s]
+        for t in self.rare[s]:
+            p = self.postings.get(t)
+            if p is not None:
+                p.discard(s)
+                if not p:
+                    del self.postings[t]
+        self.feats[s] = None
+        self.doc[s] = None
+        self.rare[s] = []
+        self.alive[s] = False
+        self.vecs[s] = 0.0
+        self.free.append(s)
+        return f
+
+    def get(self, doc_id: str) -> Features | None:
+        s = self.slot_of.get(doc_id)
+        return None if s is None else self.feats[s]
+
+    def expired(self, day: float) -> list[str]:
+        """Doc ids whose expiry is before ``day``."""
+        idx = np.nonzero(self.alive & (self.expiry < day))[0]
+        return [self.doc[i] for i in idx.tolist()]
+
+    def candidates(self, f: Features, df: DocFreq, window_days: float) -> list[str]:
+        """Doc ids worth scoring against ``f``: shared rare terms or near vectors, inside the window."""
+        if not self.slot_of:
+            return []
+        found: dict[int, float] = {}
+        if f.terms.size:
+            idf = df.idf(f.terms)
+            q = f.terms[np.argsort(-idf, kind="stable")[:QUERY_K]].tolist()
+            for t in q:
+                for s in self.postings.get(t, ()):
+                    found[s] = found.get(s, 0.0) + 1.0
+        slots = sorted(found, key=lambda s: -found[s])[:MAX_TERM_CANDS]
+        if f.vec.size:
+            sims = self.vecs @ dequantize(f.vec)
+            sims[~self.alive] = -1.0
+            k = min(MAX_VEC_CANDS, sims.size)
+            top = np.argpartition(-sims, k - 1)[:k]
+            slots += [int(s) for s in top if sims[s] >= MIN_VEC_SIM and int(s) not in found]
+        day = f.day
+        out = []
+        for s in slots:
+            d = self.days[s]
+            if math.isnan(day) or math.isnan(d) or abs(d - day) <= window_days:
+                out.append(self.doc[s])
+        return out
+
+    def nbytes(self) -> int:
+        """Approximate bytes held by the arrays (vectors dominate)."""
+        return self.vecs.nbytes + self.days.nbytes + self.expiry.nbytes + self.alive.nbytes

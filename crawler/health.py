@@ -1,0 +1,103 @@
+"""Operator alerts about sources: failing for too long, or silent (crawls succeed, nothing new).
+
+:func:`check_sources` is called periodically by the daemon. It writes one
+``alert_outbox`` row (``event='source.failing'``) per source per *episode*; the
+episode state lives in ``meta`` under ``health.episodes`` as
+``{source_id: {"failing": {"since": ISO, "alerted": bool}, "silent": {...}}}``
+and an episode ends when its condition clears (a success ends a failing
+episode; a new item ends a silent one), so the next trouble alerts again.
+
+Definitions (thresholds from ``alerts.operator``):
+
+* failing: the last crawl failed (``consecutive_failures > 0``) and there has
+  been no successful crawl for ``failing_after`` (measured from
+  ``last_success_at``; for a source that never succeeded, from the first time
+  this check saw it failing).
+* silent: crawls succeed, but the newest article of the source was published
+  more than ``silent_after`` ago (a source with no articles at all: from the
+  first time this check saw it that way).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from crawler.config import Settings
+from storage.models import AlertOutbox, Meta
+from storage.queries import SourceStatus, source_status
+from storage.types import iso_utc, parse_utc
+
+EPISODES_KEY = "health.episodes"
+EVENT = "source.failing"
+log = logging.getLogger("mosnews.health")
+
+
+def _condition(st: SourceStatus, kind: str) -> tuple[bool, datetime | None, str]:
+    """``(active, since-if-known, error text)`` for one condition of one source."""
+    if kind == "failing":
+        return st.consecutive_failures > 0, st.last_success_at, st.last_error or "crawl failing"
+    active = st.consecutive_failures == 0 and st.last_success_at is not None
+    return active, st.last_item_at, "no new items"
+
+
+def check_sources(store: Any, settings: Settings, now: datetime) -> list[str]:
+    """Queue operator alerts for sources failing or silent too long; once per episode.
+
+    Args:
+        store: a :class:`storage.Store`.
+        settings: the whole config (``alerts.operator`` thresholds; disabled → nothing is written).
+        now: aware current time; alert rows are created and due at ``now``.
+
+    Returns:
+        ``"<source_id>:failing"`` / ``"<source_id>:silent"`` for every alert queued by this call.
+
+    Payload of each row: ``{"source_id", "name", "okrug", "since" (ISO UTC), "error", "reason"}``
+    where ``reason`` is ``failing`` or ``silent``.
+
+    Raises:
+        StorageError: on database errors (nothing is written).
+    """
+    op = settings.alerts.operator
+    if not op.enabled:
+        return []
+    raw = store.get_meta(EPISODES_KEY)
+    try:
+        episodes: dict[str, dict[str, Any]] = json.loads(raw) if raw else {}
+    except ValueError:
+        episodes = {}
+    limits = {"failing": op.failing_after, "silent": op.silent_after}
+    queued: list[str] = []
+    rows: list[AlertOutbox] = []
+    statuses = [st for st in source_status(store, now) if st.enabled]
+    live_ids = {st.id for st in statuses}
+    for st in statuses:
+        eps = episodes.setdefault(st.id, {})
+        for kind, limit in limits.items():
+            active, since, error = _condition(st, kind)
+            if not active:
+                eps.pop(kind, None)
+                continue
+            ep = eps.setdefault(kind, {"since": iso_utc(now), "alerted": False})
+            start = since or parse_utc(ep["since"])
+            if ep["alerted"] or now - start < limit:
+                continue
+            ep["alerted"] = True
+            payload = {"source_id": st.id, "name": st.name, "okrug": st.okrug, "since": iso_utc(start),
+                       "error": error if kind == "failing" else f"no new items since {iso_utc(start)}", "reason": kind}
+            rows.append(AlertOutbox(event=EVENT, status="pending", created_at=now, due_at=now, payload=payload))
+            queued.append(f"{st.id}:{kind}")
+            log.warning("operator alert queued", extra={"source": st.id, "reason": kind, "since": iso_utc(start)})
+    episodes = {k: v for k, v in episodes.items() if v and k in live_ids}
+    value = json.dumps(episodes, sort_keys=True)
+    if rows or value != (raw or "{}"):
+        with store.session() as s:
+            for r in rows:
+                s.add(r)
+            s.merge(Meta(key=EPISODES_KEY, value=value))
+    return queued
+
+
+__all__ = ["EPISODES_KEY", "EVENT", "check_sources"]

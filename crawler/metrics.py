@@ -1,0 +1,34 @@
+"""Prometheus metrics (prometheus_client), in one registry served at ``/metrics`` by the daemon.
+
+Every stage increments these; nothing else about metrics lives in the stages.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+#: HTTP fetches by outcome: ``status`` is the HTTP code, ``304``, or ``error`` (transport failure).
+FETCHES = Counter("mosnews_fetches", "HTTP fetches by status", ["status"], registry=REGISTRY)
+#: Bytes of response bodies received.
+FETCH_BYTES = Counter("mosnews_fetch_bytes", "Response body bytes received", registry=REGISTRY)
+#: Pages that failed to parse, by page kind (``list`` or ``detail``).
+PARSE_FAILURES = Counter("mosnews_parse_failures", "Pages that yielded nothing usable", ["kind"], registry=REGISTRY)
+#: Articles stored, by outcome (``new``, ``updated``).
+ARTICLES = Counter("mosnews_articles", "Articles stored", ["status"], registry=REGISTRY)
+#: Stories created.
+STORIES = Counter("mosnews_stories_created", "Stories created", registry=REGISTRY)
+#: Alert deliveries by channel kind and outcome (``sent``, ``failed``, ``dead``).
+ALERTS = Counter("mosnews_alerts", "Alert deliveries", ["channel", "outcome"], registry=REGISTRY)
+#: Duration of one source's crawl job, seconds.
+JOB_DURATION = Histogram(
+    "mosnews_job_duration_seconds",
+    "Duration of one source crawl",
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300),
+    registry=REGISTRY,
+)
+#: Source crawls by result (``ok``, ``failed``).
+CRAWLS = Counter("mosnews_crawls", "Source crawls", ["result"], registry=REGISTRY)
+#: Alert deliveries waiting (pending) in the outbox, refreshed by the dispatcher.
+OUTBOX_BACKLOG = Gauge("mosnews_outbox_backlog", "Pending alert deliveries", registry=REGISTRY)

@@ -1,0 +1,315 @@
+"""Observability: structured logging, progress display, and the daemon's /healthz + /metrics endpoint.
+
+Logging (stdlib ``logging``): :func:`setup_logging` installs one handler on the
+root logger that writes ONE LINE PER EVENT to stderr, either ``text``::
+
+    2025-03-10T12:00:00Z INFO mosnews.crawl crawl done source=arbat new=3
+
+or ``json`` (``logging.format: json``)::
+
+    {"ts": "2025-03-10T12:00:00Z", "level": "INFO", "logger": "mosnews.crawl", "event": "crawl done", "source": "arbat", "new": 3}
+
+Fields given as ``extra={...}`` become ``key=value`` pairs / JSON keys. Lines
+about a source carry ``source``: use :func:`source_logger` (a LoggerAdapter) or
+wrap the work in :func:`source_context` (a contextvar, so every log call inside,
+in any module or asyncio task started inside, gets the field).
+
+HTTP (starlette + uvicorn, in the daemon's event loop): :func:`serve_http`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import ipaddress
+import json
+import logging
+import socket
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from datetime import datetime, timezone
+from typing import IO, Any, TypeVar
+
+from crawler.config import LoggingSettings, ServerSettings
+from crawler.errors import ConfigError
+
+_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar("mosnews_source", default=None)
+#: LogRecord attributes that are not user fields.
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName", "color_message"}
+log = logging.getLogger("mosnews.observe")
+T = TypeVar("T")
+
+
+# --- logging -----------------------------------------------------------------------
+
+
+class _SourceFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "source", None) is None:
+            src = _SOURCE.get()
+            if src is not None:
+                record.source = src
+        return True
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _RESERVED and not k.startswith("_")}
+
+
+def _ts(record: logging.LogRecord) -> str:
+    return datetime.fromtimestamp(record.created, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ``ts``, ``level``, ``logger``, ``event``, user fields, ``exc`` (traceback text)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {"ts": _ts(record), "level": record.levelname, "logger": record.name, "event": record.getMessage()}
+        out.update(_fields(record))
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """``<ts> <LEVEL> <logger> <message> key=value …`` on one line (newlines escaped as ``\\n``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        parts = [_ts(record), record.levelname, record.name, record.getMessage()]
+        for k, v in _fields(record).items():
+            sv = str(v)
+            parts.append(f"{k}={json.dumps(sv, ensure_ascii=False) if (not sv or ' ' in sv or '=' in sv) else sv}")
+        if record.exc_info:
+            parts.append("exc=" + json.dumps(self.formatException(record.exc_info), ensure_ascii=False))
+        return " ".join(parts).replace("\r", "\\r").replace("\n", "\\n")
+
+
+def setup_logging(settings: LoggingSettings, *, level: str | None = None, stream: IO[str] | None = None) -> logging.Handler:
+    """Route every log record (root logger) to one single-line handler; idempotent.
+
+    Args:
+        settings: ``logging.level`` and ``logging.format`` (``text`` or ``json``).
+        level: overrides ``settings.level`` (e.g. ``"DEBUG"`` for ``--verbose``).
+        stream: where to write (default ``sys.stderr``).
+
+    Returns:
+        The installed handler (tests may remove it).
+
+    Uvicorn's own loggers are routed through the same handler; httpx request lines are kept at WARNING.
+    """
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_mosnews", False):
+            root.removeHandler(h)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler._mosnews = True  # type: ignore[attr-defined]
+    handler.setFormatter(JsonFormatter() if settings.format == "json" else TextFormatter())
+    handler.addFilter(_SourceFilter())
+    root.addHandler(handler)
+    root.setLevel(level or settings.level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        lg = logging.getLogger(name)
+        lg.handlers.clear()
+        lg.propagate = True
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    return handler
+
+
+class SourceAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A logger adapter adding ``source=<id>`` to every record (merging any ``extra`` given per call)."""
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
+        kwargs["extra"] = {**(self.extra or {}), **(kwargs.get("extra") or {})}
+        return msg, kwargs
+
+
+def source_logger(source_id: str, logger: logging.Logger | str = "mosnews") -> SourceAdapter:
+    """A logger whose lines all carry ``source=<source_id>``; e.g. ``source_logger("arbat").warning("list page empty")``."""
+    lg = logging.getLogger(logger) if isinstance(logger, str) else logger
+    return SourceAdapter(lg, {"source": source_id})
+
+
+@contextlib.contextmanager
+def source_context(source_id: str) -> Iterator[None]:
+    """Within the block (and asyncio tasks created inside it), every log line carries ``source=<source_id>``."""
+    token = _SOURCE.set(source_id)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
+def progress(items: Iterable[T], *, total: int | None, description: str, logger: logging.Logger | None = None) -> Iterator[T]:
+    """Yield ``items`` while showing progress: a rich bar on an interactive stderr, else a log line every 10 %.
+
+    For long commands (backfill, reclustering); ``total`` may be ``None`` (then only counts are shown).
+    """
+    lg = logger or logging.getLogger("mosnews.progress")
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task(description, total=total)
+            for item in items:
+                yield item
+                bar.advance(task)
+        return
+    done, step, last = 0, max(1, (total or 0) // 10), time.monotonic()
+    for item in items:
+        yield item
+        done += 1
+        if (total and (done % step == 0 or done == total)) or (not total and time.monotonic() - last >= 10):
+            last = time.monotonic()
+            lg.info(description, extra={"done": done, "total": total})
+
+
+# --- HTTP --------------------------------------------------------------------------
+
+
+def make_app(store: Any, ready: Callable[[], bool]) -> Any:
+    """The starlette app: ``GET /healthz`` and ``GET /metrics``.
+
+    ``/healthz``: 200 ``{"status": "ok", "scheduler": true, "database": true}`` when
+    ``ready()`` is true and ``SELECT 1`` succeeds on ``store.read_engine``; else 503
+    with ``"status": "unavailable"`` and the failing part ``false`` (plus ``"error"``).
+    ``/metrics``: Prometheus text format of :data:`crawler.metrics.REGISTRY`.
+    """
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    from sqlalchemy import text
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    from crawler.metrics import REGISTRY
+
+    def _db_ok() -> None:
+        with store.read_engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    async def healthz(_request: Request) -> JSONResponse:
+        body: dict[str, Any] = {"status": "ok", "scheduler": False, "database": False}
+        try:
+            body["scheduler"] = bool(ready())
+        except Exception as exc:  # a broken ready() is "not ready", never a 500
+            body["error"] = f"ready(): {exc}"
+        try:
+            await asyncio.wait_for(asyncio.to_thread(_db_ok), timeout=5)
+            body["database"] = True
+        except Exception as exc:
+            body["error"] = f"database: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
+        ok = body["scheduler"] and body["database"]
+        if not ok:
+            body["status"] = "unavailable"
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    async def metrics(_request: Request) -> Response:
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(routes=[Route("/healthz", healthz), Route("/metrics", metrics)])
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and 127.0.0.0/8 / ``::1`` addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (``port`` 0: ephemeral).
+
+    Raises:
+        ConfigError: the address cannot be bound (in use, not local, …), naming ``server.host``/``server.port``.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, _t, _p, _c, addr = infos[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(64)
+        sock.setblocking(False)
+        return sock
+    except OSError as exc:
+        raise ConfigError(f"server: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+async def serve_http(
+    settings: ServerSettings,
+    store: Any,
+    ready: Callable[[], bool],
+    stop: asyncio.Event,
+    *,
+    bound: Callable[[str, int], None] | None = None,
+) -> None:
+    """Serve ``/healthz`` and ``/metrics`` on ``settings.host:settings.port`` until ``stop`` is set.
+
+    Runs uvicorn inside the current event loop without touching signal handlers
+    (the daemon owns SIGINT/SIGTERM). Returns at once when ``settings.enabled`` is
+    false. A non-loopback host is allowed (e.g. ``0.0.0.0`` in a container) but
+    logged as a warning: the endpoint has no authentication.
+
+    Args:
+        ready: true while the scheduler runs (called per ``/healthz`` request).
+        bound: called with ``(host, port)`` once listening (useful with ``port: 0``).
+
+    Raises:
+        ConfigError: the address cannot be bound.
+    """
+    if not settings.enabled:
+        return
+    import uvicorn
+
+    if not is_loopback(settings.host):
+        log.warning("health/metrics endpoint listens on a non-loopback address", extra={"host": settings.host})
+    sock = bind_socket(settings.host, settings.port)
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(make_app(store, ready), log_config=None, access_log=False, lifespan="off", host=host, port=port)
+    server = _QuietServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="mosnews-http")
+    try:
+        while not server.started and not task.done():
+            await asyncio.sleep(0.01)
+        if task.done():
+            task.result()
+        log.info("health/metrics endpoint listening", extra={"url": f"http://{host}:{port}/healthz"})
+        if bound is not None:
+            bound(host, port)
+        stop_wait = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await task
+        sock.close()
+
+
+def _quiet_server_class() -> type:
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """uvicorn.Server that leaves the process's signal handlers alone."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return QuietServer
+
+
+def _QuietServer(config: Any) -> Any:  # noqa: N802 (factory named like the class it builds)
+    return _quiet_server_class()(config)
+
+
+__all__ = [
+    "JsonFormatter", "SourceAdapter", "TextFormatter", "bind_socket", "is_loopback", "make_app", "progress",
+    "serve_http", "setup_logging", "source_context", "source_logger",
+]

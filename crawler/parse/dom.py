@@ -1,0 +1,311 @@
+"""One parse and one walk per page: chrome removal, text segments and block ancestry.
+
+A *segment* is a run of text between block boundaries (block elements and ``<br>``), the
+unit that paragraph-based boilerplate removal works on (cf. Kohlschütter et al., "Boilerplate
+Detection using Shallow Text Features", WSDM 2010; jusText).  Each segment remembers its
+nearest block element and how many of its characters sit inside links.
+
+*Chrome* is page furniture found by tag and by class/id fragments (menus, breadcrumbs,
+share buttons, footers, pagers, related lists …).  Class/id values are found with one regex
+pass over the source (much cheaper than ~90 substring selectors in lexbor); matching
+elements are removed from the tree before the walk, except elements that hold ≥ 40 % of the
+page text, contain the ``<h1>``, or enclose a node a layer still holds (profile bodies …).
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from crawler.parse.ru import normalize_space
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav noframes ol p pre "
+    "section summary table tbody td tfoot th thead tr ul caption".split()
+)
+SKIP_TAGS = frozenset(
+    "script style noscript template textarea select option button svg iframe object head title time".split()
+)
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+
+_FRAGMENTS = (
+    "menu", "breadcrumb", "share", "social", "navbar", "nav-", "footer", "related", "similar",
+    "comment", "banner", "sidebar", "pager", "pagination", "print", "counter", "subscribe", "widget",
+    "cookie", "popup", "modal", "search", "copyright", "soc-", "likes", "sharing", "more-news",
+    "other-news", "othernews", "last-news", "top-news", "news-list", "newslist", "rubricator",
+    "ya-share", "tags-list", "login", "logo", "topline", "toolbar",
+)
+_LIST_KEEP = ("news-list", "newslist", "last-news", "more-news", "other-news", "othernews", "top-news")
+_BASE_CHROME = "nav, footer, aside, header, menu, [role=navigation], [role=banner], [role=contentinfo]"
+_STYLE_CHROME = '[style*="display:none" i], [style*="display: none" i]'
+_HIDDEN_CHROME = "[hidden], [aria-hidden=true]"
+
+
+# Literal-prefix patterns: Python's re scans for a literal prefix fast; a leading ``\s`` or
+# alternation makes it ~30x slower on Cyrillic pages.  ``id=`` also hits ``data-id=``: harmless.
+_CLASS_RE = re.compile(r"""class=(?:"([^"]*)"|'([^']*)'|([^\s"'<>`=]+))""")
+_ID_RE = re.compile(r"""id=(?:"([^"]*)"|'([^']*)'|([^\s"'<>`=]+))""")
+_UPPER_RE = re.compile(r"""(class|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>`=]+))""", re.I)
+
+
+def attr_value_re(fragments) -> re.Pattern[str]:
+    """Case-insensitive regex matching a ``class``/``id`` value that contains one of ``fragments``."""
+    return re.compile("|".join(re.escape(f) for f in fragments), re.I)
+
+
+CHROME_RE = attr_value_re(_FRAGMENTS)
+LIST_CHROME_RE = attr_value_re(f for f in _FRAGMENTS if f not in _LIST_KEEP)
+
+
+def _attr_values(html: str) -> set[tuple[str, str]]:
+    vals: set[tuple[str, str]] = set()
+    for name, rx in (("class", _CLASS_RE), ("id", _ID_RE)):
+        for a, b, c in rx.findall(html):
+            vals.add((name, a or b or c))
+    if "CLASS" in html or "ID=" in html or "Class" in html:
+        for n, a, b, c in _UPPER_RE.findall(html):
+            vals.add((n.lower(), a or b or c))
+    return vals
+
+
+_DECISIONS: dict[tuple[int, str], bool] = {}
+
+
+def selector_for(html: str, pattern: re.Pattern[str], _cache: dict = {}) -> str:
+    """Exact ``[class="…"]``/``[id="…"]`` selectors for the class/id values in ``html`` that
+    ``pattern`` matches (comma-joined, sorted; ``""`` when none).
+
+    Values are collected once per page; per-value decisions are memoised across pages
+    (templates repeat class names on every page of a site; the memo is cleared at 50,000 entries).
+    """
+    key = id(html)
+    hit = _cache.get(key)
+    if hit is None or hit[0] is not html:
+        _cache.clear()
+        hit = _cache[key] = (html, _attr_values(html))
+    if len(_DECISIONS) > 50_000:
+        _DECISIONS.clear()
+    pid = id(pattern)
+    out = []
+    for n, v in hit[1]:
+        d = _DECISIONS.get((pid, v))
+        if d is None:
+            d = _DECISIONS[(pid, v)] = bool(v) and pattern.search(v) is not None and "\\" not in v and '"' not in v
+        if d:
+            out.append(f'[{n}="{v}"]')
+    out.sort()
+    return ", ".join(out)
+
+
+class Segment:
+    """A run of text inside one block element (``block``: its mem_id; ``tag``: its tag name)."""
+
+    __slots__ = ("parts", "links", "block", "tag", "text")
+
+    def __init__(self, block: int, tag: str) -> None:
+        self.parts: list[str] = []
+        self.links = 0
+        self.block = block
+        self.tag = tag
+        self.text = ""
+
+
+class Page:
+    """A parsed document plus the shared walk. Build with :func:`load_page`.
+
+    Attributes:
+        html: the source text. tree: the selectolax parser.
+        segments: non-empty text segments of ``<body>`` in document order (``.text`` normalised),
+            available after :meth:`walk`.
+    """
+
+    def __init__(self, html: str, chrome_re: re.Pattern[str]) -> None:
+        self.html = html
+        self.tree = LexborHTMLParser(html, scripting=True)
+        self.chrome_re = chrome_re
+        self.node_of: dict[int, LexborNode] = {}
+        self.parent_of: dict[int, int | None] = {}
+        self._chain: dict[int, tuple[int, ...]] = {}
+        self.segments: list[Segment] = []
+        self._walked = False
+        self._stripped = False
+
+    # -- ancestry -------------------------------------------------------------------------
+    def register(self, node: LexborNode) -> int:
+        """Record ``node`` and its ancestors in the parent map; return its mem_id."""
+        nid = node.mem_id
+        cur, cid = node, nid
+        parent_of = self.parent_of
+        while cid not in parent_of:
+            self.node_of[cid] = cur
+            par = cur.parent
+            if par is None:
+                parent_of[cid] = None
+                break
+            pid = par.mem_id
+            parent_of[cid] = pid
+            cur, cid = par, pid
+        return nid
+
+    def chain(self, nid: int) -> tuple[int, ...]:
+        """``nid`` and the ids of its registered ancestors, innermost first (memoised)."""
+        memo = self._chain
+        c = memo.get(nid)
+        if c is not None:
+            return c
+        path = []
+        cur: int | None = nid
+        while cur is not None and cur not in memo:
+            path.append(cur)
+            cur = self.parent_of.get(cur)
+        tail = memo[cur] if cur is not None else ()
+        for i in range(len(path) - 1, -1, -1):
+            tail = (path[i],) + tail
+            memo[path[i]] = tail
+        return memo[nid]
+
+    ancestors = chain
+
+    def inside(self, nid: int, container: int) -> bool:
+        """True when ``nid`` is ``container`` or lies under it."""
+        return container in self.chain(nid)
+
+    # -- chrome ---------------------------------------------------------------------------
+    def strip_chrome(self, protect: list[LexborNode] = ()) -> set[int]:
+        """Remove chrome elements from the tree (once); return the removed ids.
+
+        Elements enclosing a node of ``protect`` are kept, as are ones holding ≥ 40 % of the
+        page text or an ``<h1>`` (their chrome children are removed instead).  Callers must
+        drop references to nodes inside removed elements (see :meth:`in_removed`).
+        """
+        if self._stripped:
+            return self._removed
+        self._stripped = True
+        self._removed: set[int] = set()
+        body = self.tree.body
+        if body is None:
+            return self._removed
+        html = self.html
+        sel = [_BASE_CHROME]
+        if "display" in html:
+            sel.append(_STYLE_CHROME)
+        if "hidden" in html:
+            sel.append(_HIDDEN_CHROME)
+        extra = selector_for(html, self.chrome_re)
+        if extra:
+            sel.append(extra)
+        nodes = body.css(", ".join(sel))
+        if not nodes:
+            return self._removed
+        keep: set[int] = set()
+        for p in protect:
+            if p is not None:
+                keep.update(self.chain(self.register(p)))
+        total = len(body.text(deep=True)) or 1
+        for h in body.css("h1") if "<h1" in html or "<H1" in html else ():
+            keep.update(self.chain(self.register(h))[1:])
+        removed = self._removed
+        doomed: list[LexborNode] = []
+        for node in nodes:
+            nid = self.register(node)
+            if nid in keep or node.tag in ("body", "html"):
+                continue
+            if any(a in removed for a in self.chain(nid)[1:]):
+                continue
+            if len(node.text(deep=True)) >= 0.4 * total:
+                continue
+            if node.tag == "header" and node.css_first("h1, h2") is not None:
+                continue  # an article header (headline, date), not the site header
+            removed.add(nid)
+            doomed.append(node)
+        self._removed_snapshot = set(removed)
+        self._pending = doomed
+        return removed
+
+    def in_removed(self, node: LexborNode) -> bool:
+        """Before :meth:`commit_strip`: will ``node`` disappear with the chrome?"""
+        return any(a in self._removed for a in self.chain(self.register(node)))
+
+    def commit_strip(self) -> None:
+        """Actually decompose the chrome chosen by :meth:`strip_chrome`; reset ancestry memos."""
+        doomed = getattr(self, "_pending", [])
+        self._pending = []
+        for node in doomed:
+            node.decompose()
+        if doomed:
+            self.node_of.clear()
+            self.parent_of.clear()
+            self._chain.clear()
+
+    # -- the walk -------------------------------------------------------------------------
+    def walk(self) -> list[Segment]:
+        """Split ``<body>`` into segments (once; later calls return the cached list).
+
+        One ``traverse`` in document order (a C-level generator, far cheaper than Python
+        recursion); each text node's nearest block ancestor and "inside a link" flag are looked
+        up once per parent element and memoised.
+        """
+        if self._walked:
+            return self.segments
+        self._walked = True
+        body = self.tree.body
+        if body is None:
+            return self.segments
+        segs = self.segments
+        cache: dict[int, tuple[int, str, bool, bool]] = {}
+        register = self.register
+        cur: Segment | None = None
+        cur_block = -1
+        brk = True
+        for n in body.traverse(include_text=True, skip_empty=True):
+            tag = n.tag
+            if tag == "-text":
+                par = n.parent
+                pid = par.mem_id
+                info = cache.get(pid)
+                if info is None:
+                    node, in_link, skip = par, False, False
+                    while True:
+                        t = node.tag
+                        if t in SKIP_TAGS:
+                            skip = True
+                        elif t == "a":
+                            in_link = True
+                        if t in BLOCK_TAGS:
+                            break
+                        up = node.parent
+                        if up is None:
+                            break
+                        node = up
+                    info = cache[pid] = (register(node), node.tag, in_link, skip)
+                if info[3]:
+                    continue
+                text = n.text_content
+                bid = info[0]
+                if brk or cur_block != bid:
+                    cur = Segment(bid, info[1])
+                    segs.append(cur)
+                    cur_block = bid
+                    brk = False
+                cur.parts.append(text)  # type: ignore[union-attr]
+                if info[2]:
+                    cur.links += len(text.strip())  # type: ignore[union-attr]
+            elif tag == "br" or tag == "img" or tag in BLOCK_TAGS:
+                brk = True
+        out = []
+        for seg in segs:
+            seg.text = normalize_space("".join(seg.parts))
+            if seg.text:
+                out.append(seg)
+        self.segments = out
+        return out
+
+
+def load_page(html: str, *, for_list: bool = False) -> Page:
+    """Parse ``html`` once with lexbor (scripting on, so ``<noscript>`` stays inert text).
+
+    ``for_list=True`` keeps news lists (``newslist``, ``other-news`` …) out of the chrome.
+    """
+    return Page(html, LIST_CHROME_RE if for_list else CHROME_RE)

@@ -1,0 +1,193 @@
+"""Generic layer: main text by text density, plus headline/date/lead heuristics.
+
+Algorithm (after Readability's candidate scoring and Kohlschütter's text-density blocks):
+every non-chrome segment with little link text and either ≥ 50 characters or a sentence
+ending is "content" and scores its length; link text scores negatively.  Scores go to the
+segment's block and its ancestors with decay (1, 1, 0.6, 0.36, …), the best-scoring element
+wins (deeper wins ties within 2 %), then the winner is widened to its parent while the
+parent adds ≥ 25 % more content and little link text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.parse.dom import HEADINGS, Page, Segment, attr_value_re, selector_for
+from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
+
+_ENDS = frozenset('.;:!?»"…)')
+_MIN_BODY = 80
+_SPLIT_TITLE_RE = re.compile(r"\s+(?:\||::|—|–|-|/|«|»|·)\s+")
+
+
+def _is_content(s: Segment) -> bool:
+    n = len(s.text)
+    if s.links > 0.3 * n or s.tag == "h1":
+        return False
+    return n >= 50 or (n >= 20 and s.text[-1] in _ENDS)
+
+
+def choose_container(page: Page) -> int | None:
+    """mem_id of the element holding the main text, or ``None`` when nothing text-like is found."""
+    segs = page.walk()
+    good: dict[int, float] = {}
+    links: dict[int, float] = {}
+    for s in segs:
+        if _is_content(s):
+            good[s.block] = good.get(s.block, 0) + len(s.text) - s.links
+        elif s.links:
+            links[s.block] = links.get(s.block, 0) + s.links
+    if not good:
+        return None
+    score: dict[int, float] = {}
+    total_good: dict[int, float] = {}
+    total_links: dict[int, float] = {}
+    chain = page.chain
+    for src, sign, tot in ((good, 1.0, total_good), (links, -1.5, total_links)):
+        for b, v in src.items():
+            w = sign * v
+            for k, a in enumerate(chain(b)):
+                if k > 9:  # weight < 1 %: deeper ancestors (html, body, page wrappers) cannot win
+                    break
+                score[a] = score.get(a, 0) + w
+                tot[a] = tot.get(a, 0) + v
+                if k >= 1:
+                    w *= 0.6
+    best = max(score.values())
+    if best < _MIN_BODY:
+        return None
+
+    cands = [n for n, v in score.items() if v >= 0.98 * best]
+    win = max(cands, key=lambda n: len(chain(n)))
+    if total_links.get(win, 0) > 0.5 * total_good.get(win, 0):
+        return None  # a list of links with teasers (a list page, a sitemap), not an article
+    while True:
+        par = page.parent_of.get(win)
+        if par is None or page.node_of.get(par) is None or page.node_of[par].tag in ("body", "html"):
+            break
+        extra = total_good.get(par, 0) - total_good.get(win, 0)
+        extra_links = total_links.get(par, 0) - total_links.get(win, 0)
+        if extra > 0.25 * total_good.get(win, 0) and extra_links < 0.5 * extra:
+            win = par
+        else:
+            break
+    return win
+
+
+def _key(s: str) -> str:
+    return re.sub(r"\W+", "", s.lower().replace("ё", "е"))
+
+
+def clean_doc_title(title: str, site_name: str = "") -> str:
+    """Strip site-name parts from a ``<title>``/``og:title`` («Новость | Управа района Арбат»)."""
+    title = normalize_space(title)
+    parts = [p for p in _SPLIT_TITLE_RE.split(title) if p.strip()]
+    if len(parts) <= 1:
+        return title
+    site = _key(site_name) if site_name else ""
+    keep = [
+        p for p in parts
+        if not re.search(r"управ|префектур|mos\.ru|официальн|сайт|новости$|пресс-центр", p, re.I)
+        and (not site or _key(p) != site)
+    ]
+    return max(keep or parts, key=len)
+
+
+_SITE_NAME_RE = re.compile(r"^(?:управа|префектура|администрация|официальный сайт|сайт)\b|mos\.ru", re.I)
+
+
+def looks_like_site_name(text: str) -> bool:
+    """«Управа района Арбат», «Префектура ЦАО», «Официальный сайт …» (short texts only)."""
+    return len(text) < 80 and _SITE_NAME_RE.search(text) is not None
+
+
+def generic_title(page: Page, doc_title: str, site_name: str = "", first_body: int | None = None) -> tuple[str, int | None]:
+    """Headline and the index of its segment (or ``None``).
+
+    Candidates are heading segments (``h1`` preferred, then ``h2``/``h3``) scored by agreement
+    with the article part of ``<title>``; site names («Управа района …») and link-only
+    headings are penalised.  Without a good heading: a segment equal to the article part of
+    ``<title>``, then the last heading just before the body (``first_body`` = index of the
+    first body segment), then the cleaned ``<title>`` itself.
+    """
+    segs = page.walk()
+    part = clean_doc_title(doc_title, site_name)
+    pk = _key(part)
+    doc_key = _key(doc_title)
+    best, best_score = None, 0.0
+    for i, s in enumerate(segs):
+        if s.tag not in ("h1", "h2", "h3") or not 5 <= len(s.text) <= 400:
+            continue
+        k = _key(s.text)
+        sc = {"h1": 1.5, "h2": 0.5, "h3": 0.25}[s.tag]
+        if pk and k == pk:
+            sc += 3
+        elif doc_key and k and k in doc_key:
+            sc += 1
+        if looks_like_site_name(s.text):
+            sc -= 2
+        if s.links > 0.5 * len(s.text):
+            sc -= 1
+        if first_body is not None and i > first_body:
+            sc -= 0.5
+        if sc > best_score:
+            best, best_score = (s.text, i), sc
+    if best is not None and best_score >= 1.5:
+        return best
+    if len(pk) >= 8 and not looks_like_site_name(part):
+        for i, s in enumerate(segs):
+            if len(s.text) < 400 and s.links < 0.5 * len(s.text) and _key(s.text) == pk:
+                return s.text, i
+    if first_body is not None:
+        for i in range(first_body - 1, max(-1, first_body - 6), -1):
+            s = segs[i]
+            if (s.tag in HEADINGS or len(s.text) < 200) and 15 <= len(s.text) and not s.links \
+                    and not looks_like_date(s.text) and not looks_like_site_name(s.text):
+                return s.text, i
+    if best is not None and best_score > 0:
+        return best
+    return part, None
+
+
+def generic_date(page: Page, title_idx: int | None, body_ids: set[int] | None):
+    """Publication date: a short date line near the headline, then a non-chrome ``*date*``/``*time*``
+    element, then a date line at the start or end of the body. ``None`` if nothing parses."""
+    segs = page.walk()
+    if title_idx is not None:
+        lo, hi = max(0, title_idx - 3), min(len(segs), title_idx + 6)
+        order = list(range(title_idx + 1, hi)) + list(range(title_idx - 1, lo - 1, -1))
+        for i in order:
+            t = segs[i].text
+            if len(t) < 100 and looks_like_date(t):
+                dt = parse_ru_datetime(t)
+                if dt:
+                    return dt
+    sel = selector_for(page.html, _DATE_ATTR_RE)
+    for node in page.tree.css("time, " + sel if sel else "time"):
+        t = node.text(deep=True)
+        if len(t) < 120 and looks_like_date(t):
+            dt = parse_ru_datetime(t)
+            if dt:
+                return dt
+    if body_ids:
+        inside = [s for s in segs if s.block in body_ids]
+        for s in inside[:2] + inside[-3:]:
+            if len(s.text) < 100 and looks_like_date(s.text):
+                dt = parse_ru_datetime(s.text)
+                if dt:
+                    return dt
+    return None
+
+
+_DATE_ATTR_RE = attr_value_re(("date", "time", "data", "when", "publish"))
+_LEAD_ATTR_RE = attr_value_re(("lead", "anons", "announce", "intro", "summary", "subtitle", "preview-text", "preview_text"))
+
+
+def generic_lead(page: Page) -> str:
+    """Text of a non-chrome ``*lead*``/``*anons*``/``*intro*`` element (30–1000 chars), else ``""``."""
+    sel = selector_for(page.html, _LEAD_ATTR_RE)
+    for node in page.tree.css(sel) if sel else ():
+        t = normalize_space(node.text(deep=True))
+        if 30 <= len(t) <= 1000:
+            return t
+    return ""

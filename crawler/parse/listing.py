@@ -1,0 +1,196 @@
+"""List pages → :class:`~crawler.types.ListPage`: items in page order and the next older page.
+
+Layers: configured profile → built-in ``bitrix`` (``ul.newslist > li``) → generic.  The
+generic layer collects non-chrome links to article-like URLs (see
+:func:`crawler.parse.urls.is_detail_like`), lifts each to its item element (the highest
+ancestor, ≤ 5 levels up, that links to no other article), groups items by their parent and
+keeps the largest group — the news list, not a sidebar of «popular» links.  When no link
+looks like an article URL it falls back to links of ≥ 15 characters whose item shows a date.
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborNode
+
+from crawler.config import SelectorProfile
+from crawler.parse.dom import Page, load_page
+from crawler.parse.pager import find_next
+from crawler.parse.profiles import BUILTIN_PROFILES, layer_profiles
+from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
+from crawler.parse.urls import absolute_url, canonical_url, host_key, is_detail_like
+from crawler.types import ListItem, ListPage
+
+
+def _lead(item_text: str, *remove: str) -> str | None:
+    t = item_text
+    for r in remove:
+        if r:
+            t = t.replace(r, " ")
+    t = normalize_space(t).strip(" |—–-,")
+    return t if len(t) >= 30 else None
+
+
+def _date_in(text: str):
+    return parse_ru_datetime(text) if looks_like_date(text) else None
+
+
+def _profile_items(page: Page, prof: SelectorProfile, base: str) -> list[ListItem]:
+    try:
+        nodes = page.tree.css(prof.list_item or "")
+    except Exception:
+        return []
+    items: list[ListItem] = []
+    seen: set[str] = set()
+    for node in nodes:
+        link = None
+        if prof.list_link:
+            try:
+                link = node.css_first(prof.list_link)
+            except Exception:
+                link = None
+        if link is None:
+            cands = [a for a in node.css("a[href]") if "rubr" not in (a.attributes.get("class") or "")]
+            link = next((a for a in cands if is_detail_like(absolute_url(a.attributes.get("href") or "", base) or "")),
+                        cands[0] if cands else None)
+        if link is None:
+            continue
+        url = absolute_url(link.attributes.get("href") or "", base)
+        if not url or url in seen:
+            continue
+        seen.add(url)
+        title = normalize_space(link.text(deep=True)) or None
+        date_text = ""
+        if prof.list_date:
+            try:
+                d = node.css_first(prof.list_date)
+            except Exception:
+                d = None
+            if d is not None:
+                date_text = normalize_space(d.attributes.get("datetime") or d.text(deep=True))
+        item_text = normalize_space(node.text(deep=True, separator=" "))
+        published = parse_ru_datetime(date_text) if date_text else _date_in(item_text)
+        rubr = node.css_first("a.rubr")
+        lead_src = item_text
+        if prof.list_lead:
+            try:
+                ln = node.css_first(prof.list_lead)
+            except Exception:
+                ln = None
+            if ln is not None:
+                lead_src = normalize_space(ln.text(deep=True, separator=" "))
+        lead = _lead(lead_src, title or "", date_text, normalize_space(rubr.text()) if rubr else "")
+        items.append(ListItem(url=url, title=title, published_at=published, lead=lead))
+    return items
+
+
+def _generic_items(page: Page, base: str) -> list[ListItem]:
+    body = page.tree.body
+    if body is None:
+        return []
+    page.strip_chrome()
+    page.commit_strip()
+    host = host_key(base)
+    links: list[tuple[LexborNode, str]] = []
+    fallback: list[tuple[LexborNode, str]] = []
+    for a in body.css("a[href]"):
+        url = absolute_url(a.attributes.get("href") or "", base)
+        if not url or url == base or host_key(url) != host:
+            continue
+        page.register(a)
+        if is_detail_like(url):
+            links.append((a, url))
+        elif len(normalize_space(a.text(deep=True))) >= 15:
+            fallback.append((a, url))
+    need_date = not links
+    if need_date:
+        links = fallback
+    urls_under: dict[int, set[str]] = {}
+    for a, url in links:
+        for k, anc in enumerate(page.ancestors(a.mem_id)):
+            if k > 6:
+                break
+            urls_under.setdefault(anc, set()).add(url)
+    groups: dict[int | None, list[tuple[int, LexborNode, str]]] = {}
+    for a, url in links:
+        item = a.mem_id
+        for k, anc in enumerate(page.ancestors(a.mem_id)):
+            if k > 5 or len(urls_under.get(anc, ())) > 1:
+                break
+            item = anc
+        groups.setdefault(page.parent_of.get(item), []).append((item, a, url))
+    best: list[ListItem] = []
+    for members in groups.values():
+        items: list[ListItem] = []
+        by_url: dict[str, int] = {}
+        for item_id, a, url in members:
+            node = page.node_of.get(item_id) or a
+            title = normalize_space(a.text(deep=True))
+            if url in by_url:  # picture link + title link to the same article
+                i = by_url[url]
+                if title and len(title) > len(items[i].title or ""):
+                    items[i] = ListItem(url=url, title=title, published_at=items[i].published_at, lead=items[i].lead)
+                continue
+            text = normalize_space(node.text(deep=True, separator=" "))
+            published = _date_in(text)
+            if published is None:  # <dt>date</dt><dd><a>title</a></dd>, date cell before the item
+                prev = node.prev
+                while prev is not None and prev.tag in ("-text", "-comment"):
+                    prev = prev.prev
+                if prev is not None and prev.css_first("a") is None:
+                    ptext = normalize_space(prev.text(deep=True))
+                    if len(ptext) < 60:
+                        published = _date_in(ptext)
+            if need_date and published is None:
+                continue
+            by_url[url] = len(items)
+            items.append(ListItem(url=url, title=title or None, published_at=published, lead=None))
+        for i, it in enumerate(items):
+            if it.title:
+                node = next(page.node_of.get(m[0]) for m in members if m[2] == it.url)
+                text = normalize_space(node.text(deep=True, separator=" ")) if node is not None else ""
+                dtext = ""
+                if it.published_at:
+                    import re
+
+                    m = re.search(r"\d{1,2}[.\s]\S+[.\s]\d{2,4}(?:[\s,г.в]*\d{1,2}:\d{2})?", text)
+                    dtext = m.group(0) if m else ""
+                items[i] = ListItem(url=it.url, title=it.title, published_at=it.published_at,
+                                    lead=_lead(text, it.title, dtext))
+        key = (len(items), sum(1 for i in items if i.published_at))
+        if key > (len(best), sum(1 for i in best if i.published_at)):
+            best = items
+    return best
+
+
+def parse_list(html: str, base_url: str, profile: SelectorProfile | None = None, *,
+               profile_name: str | None = None) -> ListPage:
+    """Parse a press-centre list page.
+
+    Args:
+        html: decoded page text.
+        base_url: the list page's URL (resolves relative links; its page number bounds ``next_url``).
+        profile: per-source selectors (``list_item``, ``list_link``, ``list_date``, ``list_lead``,
+            ``pager``) tried before the built-in ``bitrix`` profile and the generic layer.
+        profile_name: label for ``layer`` (``profile:<name>``; default ``profile:custom``).
+
+    Returns:
+        ListPage with items in page order (absolute canonical URLs, deduplicated), the next
+        older page found in the pager (or ``None``), and ``layer`` = ``profile:<name>`` or
+        ``generic`` (``""`` when nothing was found; an empty list is a value, not an error).
+    """
+    base = canonical_url(base_url)
+    page = load_page(html, for_list=True)
+    items: list[ListItem] = []
+    layer = ""
+    pager_sel = profile.pager if profile is not None else None
+    next_url = find_next(page.tree, base, pager_sel or BUILTIN_PROFILES["bitrix"].pager)  # before chrome removal
+    for name, prof in layer_profiles(profile, profile_name, html):
+        if prof.list_item:
+            items = _profile_items(page, prof, base)
+            if items:
+                layer = name
+                break
+    if not items:
+        items = _generic_items(page, base)
+        layer = "generic" if items else ""
+    return ListPage(items=tuple(items), next_url=next_url, layer=layer)

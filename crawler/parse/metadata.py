@@ -1,0 +1,169 @@
+"""Page metadata layer: Open Graph / ``article:*`` meta, JSON-LD, ``<time datetime>``, microdata.
+
+Sources: the Open Graph protocol (ogp.me, ``article:published_time``), schema.org
+``NewsArticle``/``Article``/``BlogPosting`` in JSON-LD (also inside ``@graph`` and lists),
+and schema.org microdata ``itemprop`` (``headline``, ``datePublished``, ``articleBody``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from crawler.parse.ru import normalize_space, parse_ru_datetime
+
+_ARTICLE_TYPES = {"newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "webpage"}
+
+
+@dataclass
+class Metadata:
+    """What the metadata layer found; every field may be empty."""
+
+    title: str = ""
+    published_at: datetime | None = None
+    lead: str = ""
+    body_text: str = ""  # JSON-LD articleBody (plain text)
+    body_node: LexborNode | None = None  # itemprop=articleBody element
+    images: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    site_name: str = ""
+    doc_title: str = ""  # <title>
+    canonical: str = ""
+    #: ``[itemprop=datePublished]`` / ``<time datetime>`` elements, for the caller to vet (chrome or not).
+    time_nodes: list[LexborNode] = field(default_factory=list)
+
+
+def _walk_ld(obj, out: list[dict]) -> None:
+    if isinstance(obj, list):
+        for x in obj:
+            _walk_ld(x, out)
+    elif isinstance(obj, dict):
+        if "@graph" in obj:
+            _walk_ld(obj["@graph"], out)
+        t = obj.get("@type")
+        types = t if isinstance(t, list) else [t]
+        if any(isinstance(x, str) and x.lower() in _ARTICLE_TYPES for x in types):
+            out.append(obj)
+
+
+def _ld_text(v) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list) and v:
+        return _ld_text(v[0])
+    if isinstance(v, dict):
+        return _ld_text(v.get("name") or v.get("@value") or "")
+    return ""
+
+
+def _ld_images(v) -> list[str]:
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, list):
+        return [u for x in v for u in _ld_images(x)]
+    if isinstance(v, dict):
+        u = v.get("url") or v.get("contentUrl")
+        return [u] if isinstance(u, str) else []
+    return []
+
+
+def _ld_list(v) -> list[str]:
+    if isinstance(v, str):
+        return [x.strip() for x in re.split(r"[,;]", v) if x.strip()]
+    if isinstance(v, list):
+        return [s for x in v for s in _ld_list(x)]
+    return []
+
+
+def _jsonld(tree: LexborHTMLParser) -> list[dict]:
+    found: list[dict] = []
+    for s in tree.css('script[type="application/ld+json" i]'):
+        raw = s.text(deep=True).strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            try:  # tolerate trailing commas / control characters, common in CMS templates
+                data = json.loads(re.sub(r",\s*([}\]])", r"\1", raw), strict=False)
+            except ValueError:
+                continue
+        _walk_ld(data, found)
+    found.sort(key=lambda d: str(d.get("@type")).lower() == "webpage")  # WebPage last
+    return found
+
+
+def time_node_date(node: LexborNode) -> datetime | None:
+    """Date of a ``<time>``/``itemprop=datePublished`` element (``datetime``/``content`` attribute, else text)."""
+    a = node.attributes
+    return parse_ru_datetime(a.get("datetime") or a.get("content") or node.text())
+
+
+def read_metadata(tree: LexborHTMLParser, html: str | None = None) -> Metadata:
+    """Collect metadata from the whole document (head and body). Never raises.
+
+    With the source ``html`` given, queries for features absent from it (JSON-LD, microdata,
+    ``<time>``, canonical link) are skipped.
+    """
+    def has(*needles: str) -> bool:
+        return html is None or any(n in html for n in needles)
+
+    md = Metadata()
+    meta: dict[str, str] = {}
+    tags: list[str] = []
+    for m in tree.css("meta[content]"):
+        a = m.attributes
+        key = (a.get("property") or a.get("name") or a.get("itemprop") or "").strip().lower()
+        val = a.get("content") or ""
+        if not key or not val.strip():
+            continue
+        if key == "article:tag":
+            tags.append(normalize_space(val))
+        meta.setdefault(key, val)
+    t = tree.css_first("title")
+    md.doc_title = normalize_space(t.text()) if t else ""
+    md.site_name = normalize_space(meta.get("og:site_name", ""))
+    link = tree.css_first('link[rel="canonical" i][href]') if has("canonical") else None
+    md.canonical = (link.attributes.get("href") or "") if link else ""
+
+    lds = _jsonld(tree) if has("ld+json", "LD+JSON", "ld+JSON") else []
+    ld = lds[0] if lds else {}
+    md.title = normalize_space(
+        _ld_text(ld.get("headline")) or meta.get("og:title") or meta.get("twitter:title") or _ld_text(ld.get("name")) or ""
+    )
+    for raw in (
+        _ld_text(ld.get("datePublished")), meta.get("article:published_time"), meta.get("og:published_time"),
+        meta.get("datepublished"), meta.get("pubdate"), meta.get("date"), meta.get("dc.date"),
+        _ld_text(ld.get("dateCreated")),
+    ):
+        if raw:
+            dt = parse_ru_datetime(raw)
+            if dt:
+                md.published_at = dt
+                break
+    md.lead = normalize_space(
+        meta.get("og:description") or _ld_text(ld.get("description")) or meta.get("twitter:description") or ""
+    )
+    body = _ld_text(ld.get("articleBody"))
+    md.body_text = body.strip() if body else ""
+    imgs = []
+    if meta.get("og:image"):
+        imgs.append(meta["og:image"].strip())
+    imgs += _ld_images(ld.get("image"))
+    md.images = imgs
+    sect = _ld_list(ld.get("articleSection")) + ([meta["article:section"]] if meta.get("article:section") else [])
+    md.tags = [normalize_space(x) for x in sect + tags + _ld_list(ld.get("keywords")) if normalize_space(x)]
+
+    # Microdata and <time datetime> (anywhere in the document).
+    if not md.title and has("itemprop"):
+        h = tree.css_first('[itemprop="headline"], [itemprop="name headline"]')
+        if h:
+            md.title = normalize_space(h.attributes.get("content") or h.text())
+    if has("<time", "<TIME", "datePublished"):
+        md.time_nodes = tree.css('[itemprop="datePublished"], time[datetime], time[pubdate]')
+    md.body_node = tree.css_first('[itemprop="articleBody"]') if has("articleBody") else None
+    return md

@@ -1,0 +1,84 @@
+"""Turn body segments into clean paragraphs: drop furniture lines, cut at footer markers.
+
+The marker lists come from the chrome seen around mos.ru press-centre articles (README of
+``shared/mosru`` and the seed reprints): «Адрес страницы: …» followed by the uprava's name,
+«Версия для печати», share blocks, related-news lists, copyright and view counters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.parse.dom import Segment
+from crawler.parse.ru import looks_like_date
+
+# A segment starting with one of these ends the article text (everything after is furniture).
+_STOP_RE = re.compile(
+    r"^(?:адрес страницы|ссылка на (?:страницу|материал)|читайте также|смотрите также|см\. также|"
+    r"другие новости|похожие новости|похожие материалы|новости по теме|материалы по теме|"
+    r"последние новости|ещё новости|еще новости|все новости|вернуться к (?:списку|новостям)|"
+    r"назад к (?:списку|новостям)|← назад|к списку новостей|архив новостей|поделиться(?: новостью)?\s*$|"
+    r"обсуждение|комментарии\s*\(?\d*\)?\s*$)",
+    re.I,
+)
+# A segment matching one of these is dropped, the text goes on.
+_DROP_RE = re.compile(
+    r"^(?:версия для печати|распечатать|печать|поделиться|подписаться|share|tweet|"
+    r"просмотр(?:ов|ы)?\s*:?\s*\d*|просмотров|\d+\s*просмотр\w*|теги\s*:?$|метки\s*:?$|"
+    r"главная\s*(?:[→>»/|»›\\-]|$)|"
+    r"©|\(c\)\s|copyright|все права защищены|"
+    r"(?:vk|vkontakte|вконтакте|одноклассники|telegram|телеграм|facebook|twitter|whatsapp|viber)(?:\s|$)|"
+    r"нашли ошибку|выделите (?:её|ее|текст)|оцените (?:материал|новость))",
+    re.I,
+)
+_DATE_LABEL_RE = re.compile(
+    r"^\W*(?:опубликовано|дата публикации|дата создания|дата|обновлено|размещено|добавлено|создано|изменено)\b\W*", re.I
+)
+_META_LINE_RE = re.compile(r"^(?:категория|рубрика|раздел|теги|метки|автор|источник фото)\s*:", re.I)
+_TRAILING_SIG_RE = re.compile(r"^(?:управа|префектура|пресс-служба|пресс-центр|администрация)\b", re.I)
+_PHOTO_CREDIT_RE = re.compile(r"^(?:фото|фотография|источник фото|иллюстрация)\s*[:—–-]", re.I)
+
+
+def _norm_key(s: str) -> str:
+    return re.sub(r"\W+", "", s.lower().replace("ё", "е"))
+
+
+def clean_paragraphs(segments: list[Segment], title: str | None = None) -> list[str]:
+    """Filter ``segments`` (already restricted to the body container) into paragraphs.
+
+    Drops: link-dominated segments (≥ 60 % of characters in links, e.g. related-news lists,
+    tag clouds), date-only lines, the headline repeated in the body, breadcrumbs, share/print
+    buttons, counters, copyright lines, short photo credits; stops at footer markers such as
+    «Адрес страницы:» or «Читайте также»; trims trailing signature lines («Управа района …»).
+    Returns paragraphs in order, without duplicates of the immediately preceding paragraph.
+    """
+    title_key = _norm_key(title) if title else None
+    tlen = len(title) if title else 0
+    out: list[str] = []
+    for seg in segments:
+        text = seg.text
+        n = len(text)
+        if n == 0:
+            continue
+        if n < 200 and _STOP_RE.match(text):
+            if out:
+                break
+            continue  # a related block above the text: skip its heading, keep looking
+        if seg.links and seg.links >= 0.6 * n:
+            continue
+        if n < 200 and _DROP_RE.match(text):
+            continue
+        if n < 120 and _PHOTO_CREDIT_RE.match(text):
+            continue
+        if n < 80 and looks_like_date(text) and len(re.sub(r"[\d\W_]|г|года|в", "", _DATE_LABEL_RE.sub("", text))) < 12:
+            continue
+        if n < 80 and _META_LINE_RE.match(text):
+            continue
+        if title_key and abs(n - tlen) < 12 and _norm_key(text) == title_key:
+            continue
+        if out and out[-1] == text:
+            continue
+        out.append(text)
+    while out and len(out[-1]) < 120 and _TRAILING_SIG_RE.match(out[-1]):
+        out.pop()
+    return out

@@ -1,0 +1,360 @@
+"""The crawl pipeline: the only module that knows the order fetch → parse → dedup → store → alert.
+
+See ``docs/architecture.md`` for the numbered data flow. One :class:`Pipeline`
+serves both ``mosnews crawl`` (one pass) and the daemon (one job per source).
+
+Incremental rule: a source's first crawl (``sources.backfilled`` false) follows
+the pager back to ``crawl.since``; later crawls send a conditional GET for the
+first list page and follow the pager only while a page still shows items not
+in the database, so a detail page that failed once is retried next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as dtime
+from zoneinfo import ZoneInfo
+
+from crawler import metrics
+from crawler.config import SelectorProfile, Settings, SourceSettings, now_utc
+from crawler.dedup import Detector, Doc, Featurizer, Features, choose_canonical
+from crawler.errors import FetchError, MosnewsError, ParseError, StorageError
+from crawler.fetch import Fetcher
+from crawler.fetch.client import describe_error
+from crawler.parse import BUILTIN_PROFILES, decode_html, parse_article, parse_list
+from crawler.types import ListItem, ParsedArticle
+from storage import Store
+from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
+
+log = logging.getLogger("mosnews.pipeline")
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+@dataclass
+class SourceReport:
+    """What one crawl of one source did."""
+
+    source_id: str
+    ok: bool = True
+    error: str | None = None
+    #: List pages fetched (a 304 counts as one).
+    pages: int = 0
+    not_modified: bool = False
+    new: int = 0
+    updated: int = 0
+    stories_created: int = 0
+    #: Detail pages that could not be fetched or parsed (retried next crawl).
+    failed: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def source_rows(settings: Settings) -> list[SourceRow]:
+    """The configured sources as storage rows."""
+    return [SourceRow(s.id, s.name, s.okrug, s.kind, s.url, s.enabled) for s in settings.sources]
+
+
+def profile_for(settings: Settings, source: SourceSettings) -> SelectorProfile | None:
+    """The selector profile a source asks for: inline ``selectors``, else a named profile, else ``None``."""
+    if source.selectors is not None:
+        return source.selectors
+    if source.profile:
+        return settings.profiles.get(source.profile) or BUILTIN_PROFILES.get(source.profile)
+    return None
+
+
+def _canonical_adapter(rows: list[tuple[int, datetime | None, int]]) -> int:
+    return int(choose_canonical([(str(i), d, n) for i, d, n in rows]))
+
+
+class Pipeline:
+    """Crawls sources into the store, assigning every new article to a story.
+
+    Args:
+        settings: the whole config.
+        store: an open :class:`storage.Store`.
+        fetcher: a :class:`Fetcher` (built from ``settings.fetch`` when omitted).
+        clock: returns the current aware UTC time (a test seam).
+
+    Call :meth:`open` once before crawling (it loads the detector's recent window
+    from the database) and :meth:`aclose` at the end.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        fetcher: Fetcher | None = None,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher or Fetcher(settings.fetch)
+        self._own_fetcher = fetcher is None
+        self.clock = clock
+        self.featurizer = Featurizer(settings.dedup)
+        self.detector = Detector(settings.dedup)
+        #: Serialises decide → store → index so two reprints never found two stories at once.
+        self._dedup_lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        """Sync configured sources into the DB and load the detector's window of recent features."""
+        await asyncio.to_thread(self.store.sync_sources, source_rows(self.settings))
+        await asyncio.to_thread(self._load_index)
+
+    def _load_index(self) -> None:
+        # The window is anchored at the newest stored article, not the wall clock, so that
+        # an archive crawled from the simulator (or a backfill of old news) reloads correctly.
+        newest = self.store.latest_published()
+        anchor = min(self.clock(), newest) if newest is not None else self.clock()
+        since = anchor - 2 * self.settings.dedup.window
+        n = 0
+        for article_id, story_id, data in self.store.load_features(since):
+            if story_id is None:
+                continue
+            try:
+                feats = Features.from_bytes(data)
+            except ValueError:
+                continue  # written by an older feature version; `mosnews recluster` rebuilds them
+            self.detector.add(story_id, str(article_id), feats)
+            n += 1
+        log.info("dedup index loaded: %d recent articles", n)
+
+    async def aclose(self) -> None:
+        if self._own_fetcher:
+            await self.fetcher.aclose()
+
+    # --- one source ----------------------------------------------------------------------
+
+    async def crawl_source(self, source: SourceSettings, *, since: date | None = None) -> SourceReport:
+        """Crawl one source: list pages, then new detail pages, oldest first.
+
+        Never raises for fetch/parse problems (they are recorded in the report and
+        in ``sources.last_error``); raises :class:`StorageError` when the database fails.
+        """
+        report = SourceReport(source.id)
+        started = time.monotonic()
+        slog = logging.LoggerAdapter(log, {"source": source.id})
+        outcome: CrawlOutcome
+        try:
+            outcome = await self._crawl_source(source, since, report, slog)
+        except StorageError:
+            raise
+        except (FetchError, ParseError, MosnewsError) as exc:
+            report.ok, report.error = False, describe_error(exc)
+            slog.warning("crawl of %s failed: %s", source.id, report.error)
+            outcome = CrawlOutcome(source.id, self.clock(), error=report.error)
+        except Exception as exc:  # a bug must not stop the other sources
+            report.ok, report.error = False, describe_error(exc)
+            slog.exception("unexpected error crawling %s", source.id)
+            outcome = CrawlOutcome(source.id, self.clock(), error=report.error)
+        await asyncio.to_thread(self.store.record_crawl, outcome)
+        report.seconds = time.monotonic() - started
+        metrics.JOB_DURATION.observe(report.seconds)
+        metrics.CRAWLS.labels("ok" if report.ok else "failed").inc()
+        return report
+
+    async def _crawl_source(
+        self, source: SourceSettings, since: date | None, report: SourceReport, slog: logging.LoggerAdapter[logging.Logger]
+    ) -> CrawlOutcome:
+        row = await asyncio.to_thread(self.store.get_source, source.id)
+        backfill = row is None or not row.backfilled
+        since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
+        profile = profile_for(self.settings, source)
+        url: str | None = source.url
+        etag = last_mod = None
+        todo: list[ListItem] = []
+        seen: set[str] = set()
+        reached_end = False
+        empty: bool | None = None
+        while url is not None and report.pages < self.settings.crawl.max_pages:
+            first = report.pages == 0
+            res = await self.fetcher.fetch(
+                url,
+                etag=row.list_etag if (first and row and not backfill) else None,
+                last_modified=row.list_last_modified if (first and row and not backfill) else None,
+            )
+            report.pages += 1
+            if first:
+                etag, last_mod = res.etag, res.last_modified
+            if res.not_modified:
+                report.not_modified = True
+                break
+            html, _enc = decode_html(res.content, res.content_type, source.encoding)
+            page = parse_list(html, res.final_url, profile)
+            if not page.items:
+                if first:
+                    empty = True
+                    metrics.PARSE_FAILURES.labels("list").inc()
+                    slog.warning("list page %s yielded no items (markup change?)", url)
+                reached_end = True
+                break
+            empty = False
+            items = [i for i in page.items if i.url not in seen]
+            seen.update(i.url for i in items)
+            known = await asyncio.to_thread(self.store.known_titles, [i.url for i in items])
+            older = [i for i in items if i.published_at is not None and i.published_at < since_dt]
+            for it in items:
+                if it.published_at is not None and it.published_at < since_dt:
+                    continue
+                if it.url not in known or (it.title and known[it.url] != it.title):
+                    todo.append(it)
+            if older:
+                reached_end = True
+                break
+            if not backfill and all(i.url in known for i in items):
+                break
+            if page.next_url is None or page.next_url in seen:
+                reached_end = True
+                break
+            seen.add(url)
+            url = page.next_url
+
+        stored = await self._process_items(source, todo, profile, report, slog, alert=not (backfill and self.settings.alerts.first_run == "skip"))
+        if todo and stored == 0 and report.failed >= min(2, len(todo)) and empty is False:
+            empty = True  # every detail page failed to parse: markup change
+        return CrawlOutcome(
+            source.id,
+            self.clock(),
+            new_items=report.new,
+            empty=empty,
+            markup_change_after=self.settings.crawl.markup_change_after,
+            etag=etag,
+            last_modified=last_mod,
+            backfilled=backfill and reached_end,
+        )
+
+    async def _process_items(
+        self,
+        source: SourceSettings,
+        items: list[ListItem],
+        profile: SelectorProfile | None,
+        report: SourceReport,
+        slog: logging.LoggerAdapter[logging.Logger],
+        *,
+        alert: bool,
+    ) -> int:
+        """Fetch and parse detail pages concurrently, then dedup+store them oldest first. Returns articles stored."""
+        far_future = datetime.max.replace(tzinfo=MOSCOW)
+        items = sorted(items, key=lambda i: i.published_at or far_future)
+        parsed = await asyncio.gather(*(self._fetch_article(source, it, profile, slog) for it in items))
+        good = [(it, a) for it, a in zip(items, parsed) if a is not None]
+        report.failed += len(items) - len(good)
+        if not good:
+            return 0
+        docs = [
+            Doc(id=a.url, title=a.title, text=a.text, lead=a.lead, published_at=a.published_at, url=a.url, source=source.id)
+            for _, a in good
+        ]
+        feats = await asyncio.to_thread(self.featurizer.featurize, docs)
+        for (_, article), f in zip(good, feats):
+            await self._store_one(source, article, f, report, alert=alert)
+        return len(good)
+
+    async def _fetch_article(
+        self, source: SourceSettings, item: ListItem, profile: SelectorProfile | None, slog: logging.LoggerAdapter[logging.Logger]
+    ) -> ParsedArticle | None:
+        try:
+            res = await self.fetcher.fetch(item.url)
+            html, _enc = decode_html(res.content, res.content_type, source.encoding)
+            article = parse_article(html, item.url, profile)
+        except (FetchError, ParseError) as exc:
+            if isinstance(exc, ParseError):
+                metrics.PARSE_FAILURES.labels("detail").inc()
+            slog.warning("detail %s skipped: %s", item.url, describe_error(exc))
+            return None
+        await asyncio.to_thread(
+            self.store.save_raw_page, item.url, source.id, status=res.status, content_type=res.content_type, body=res.content, at=self.clock()
+        )
+        if article.published_at is None and item.published_at is not None:
+            article = _with_date(article, item.published_at)
+        return article
+
+    async def _store_one(self, source: SourceSettings, article: ParsedArticle, feats: Features, report: SourceReport, *, alert: bool) -> None:
+        write = ArticleWrite(
+            source_id=source.id,
+            article=article,
+            at=self.clock(),
+            features=feats.to_bytes(),
+            alert=alert,
+            settle=self.settings.alerts.settle,
+        )
+        async with self._dedup_lock:
+            result = await asyncio.to_thread(
+                self.store.save_article, write, decide=lambda: self.detector.decide(feats), canonical=_canonical_adapter
+            )
+            if result.status == "new" and result.story_id is not None:
+                self.detector.add(result.story_id, str(result.article_id), feats)
+        if result.status == "new":
+            report.new += 1
+            metrics.ARTICLES.labels("new").inc()
+            if result.story_created:
+                report.stories_created += 1
+                metrics.STORIES.inc()
+        elif result.status == "updated":
+            report.updated += 1
+            metrics.ARTICLES.labels("updated").inc()
+
+    # --- many sources --------------------------------------------------------------------
+
+    async def crawl(self, sources: list[SourceSettings], *, since: date | None = None, progress: Callable[[SourceReport], None] | None = None) -> list[SourceReport]:
+        """Crawl ``sources`` with at most ``crawl.concurrency`` at once; reports in the given order."""
+        sem = asyncio.Semaphore(self.settings.crawl.concurrency)
+
+        async def one(src: SourceSettings) -> SourceReport:
+            async with sem:
+                rep = await self.crawl_source(src, since=since)
+            if progress is not None:
+                progress(rep)
+            return rep
+
+        return list(await asyncio.gather(*(one(s) for s in sources)))
+
+
+def _with_date(article: ParsedArticle, when: datetime) -> ParsedArticle:
+    from dataclasses import replace
+
+    return replace(article, published_at=when, layers={**article.layers, "published_at": "list"})
+
+
+async def crawl_once(
+    settings: Settings,
+    store: Store,
+    *,
+    source_ids: list[str] | None = None,
+    since: date | None = None,
+    deliver: bool = True,
+    fetcher: Fetcher | None = None,
+    progress: Callable[[SourceReport], None] | None = None,
+) -> tuple[list[SourceReport], object | None]:
+    """One pass over the enabled (or given) sources, then deliver the alerts that are due.
+
+    Returns:
+        ``(reports, dispatch_report)``; ``dispatch_report`` is ``None`` when ``deliver`` is false.
+
+    Raises:
+        ConfigError: ``source_ids`` names an unknown source.
+        StorageError: the database failed.
+    """
+    sources = settings.enabled_sources(source_ids)
+    pipeline = Pipeline(settings, store, fetcher=fetcher)
+    try:
+        await pipeline.open()
+        reports = await pipeline.crawl(sources, since=since, progress=progress)
+    finally:
+        await pipeline.aclose()
+    dispatched = None
+    if deliver:
+        from crawler.alert import Dispatcher
+
+        dispatched = await Dispatcher(settings, store).dispatch_due()
+    return reports, dispatched
+
+
+__all__ = ["Pipeline", "SourceReport", "crawl_once", "profile_for", "source_rows"]

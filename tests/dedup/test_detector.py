@@ -1,0 +1,87 @@
+import json
+import random
+from datetime import datetime, timedelta, timezone
+
+from crawler.dedup import Detector, Doc, cluster_jsonl
+from crawler.dedup.synth import RELEASES, rewrite
+
+T0 = datetime(2025, 3, 4, 10, 0, tzinfo=timezone(timedelta(hours=3)))
+
+
+def test_reprints_join_and_unrelated_stay_apart(featurizer, settings):
+    rng = random.Random(5)
+    det = Detector(settings)
+    docs = []
+    for i, (title, body) in enumerate(RELEASES):
+        docs.append(Doc(id=f"o{i}", title=title, text=body, published_at=T0 + timedelta(minutes=i)))
+    for i, (title, body) in enumerate(RELEASES):
+        for kind in ("verbatim", "trimmed", "retitled"):
+            t, b = rewrite(title, body, kind, rng)
+            docs.append(Doc(id=f"r{i}{kind}", title=t, text=b, published_at=T0 + timedelta(hours=2)))
+    feats = featurizer.featurize(docs)
+    nxt = 1
+    assigned = {}
+    for d, f in zip(docs, feats):
+        dec = det.decide(f)
+        sid = dec.story_id
+        if sid is None:
+            sid, nxt = nxt, nxt + 1
+        det.add(sid, d.id, f)
+        assigned[d.id] = sid
+        assert "candidate_stories" in dec.explanation
+    for i in range(len(RELEASES)):
+        for kind in ("verbatim", "trimmed", "retitled"):
+            assert assigned[f"r{i}{kind}"] == assigned[f"o{i}"], (i, kind)
+    assert len({assigned[f"o{i}"] for i in range(len(RELEASES))}) == len(RELEASES)
+    assert len(det) == len(docs)
+    sid = assigned["o0"]
+    assert det.story_members(sid)[0] == "o0"
+    det.move("r0trimmed", 999)
+    assert det.story_members(999) == ["r0trimmed"]
+    det.merge(sid, 999)
+    assert "r0trimmed" in det.story_members(sid) and det.story_members(999) == []
+    det.remove("r0trimmed")
+    assert "r0trimmed" not in det.story_members(sid)
+
+
+def test_no_chaining(featurizer, settings):
+    # A (canonical: fullest) and C share nothing; B is half A, half C. C must not join A's story via B.
+    a = Doc("A", "В Люблине построят бассейн", "На улице Краснодонской в районе Люблино построят бассейн на 6 дорожек. Комплекс рассчитан на 450 посетителей в смену. Строительство завершат в 2026 году. В здании также разместят зал для единоборств, тренажерный зал, раздевалки и кафе, а на крыше сделают открытую площадку для йоги и воркаута.", T0)
+    b = Doc("B", "В Люблине построят бассейн", "На улице Краснодонской в районе Люблино построят бассейн на 6 дорожек. Комплекс рассчитан на 450 посетителей в смену. Рядом с комплексом разобьют сквер с фонтаном и яблоневым садом, высадят 300 деревьев и кустарников.", T0)
+    c = Doc("C", "Рядом с комплексом разобьют сквер", "Рядом с комплексом разобьют сквер с фонтаном и яблоневым садом, высадят 300 деревьев и кустарников. Жители выбрали проект сквера на голосовании.", T0)
+    fa, fb, fc = featurizer.featurize([a, b, c])
+    det = Detector(settings)
+    det.add(1, "A", fa)
+    det.add(1, "B", fb)
+    dec = det.decide(fc)
+    assert dec.story_id != 1
+    assert dec.explanation["best"]["p_canonical"] < dec.explanation["best"]["member_p"]["B"]
+
+
+def test_eviction_keeps_index_small(featurizer, settings):
+    det = Detector(settings)
+    title, body = RELEASES[0]
+    f_old, f_new = featurizer.featurize([Doc("old", title, body, T0), Doc("new", RELEASES[1][0], RELEASES[1][1], T0 + timedelta(days=30))])
+    det.add(1, "old", f_old)
+    det.add(2, "new", f_new)
+    assert det.hot.get("old") is None and det.story_members(1) == ["old"]
+    # a reprint of the old release, published now, is not matched to the evicted one
+    assert det.decide(featurizer.featurize([Doc("x", title, body, T0 + timedelta(days=30))])[0]).story_id != 1
+
+
+def test_cluster_jsonl(tmp_path, settings):
+    rng = random.Random(9)
+    recs = []
+    for i, (title, body) in enumerate(RELEASES[:3]):
+        recs.append({"id": f"o{i}", "url": "", "title": title, "text": body, "published_at": "2025-03-04", "source": "s"})
+        t, b = rewrite(title, body, "trimmed", rng)
+        recs.append({"id": f"t{i}", "url": "", "title": t, "text": b, "published_at": None, "source": "s"})
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs), encoding="utf-8")
+    assert cluster_jsonl(inp, out, settings) == 6
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [r["id"] for r in recs]
+    sid = {r["id"]: r["story_id"] for r in rows}
+    for i in range(3):
+        assert sid[f"o{i}"] == sid[f"t{i}"]
+    assert len({sid["o0"], sid["o1"], sid["o2"]}) == 3

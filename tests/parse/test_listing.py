@@ -1,0 +1,58 @@
+from datetime import datetime
+
+import pagegen as g
+from crawler.config import SelectorProfile
+from crawler.parse import parse_list
+from crawler.parse.ru import MOSCOW
+
+
+def test_bitrix_list_and_pager():
+    lp = parse_list(g.bitrix_list(page=1), "https://arbat.mos.ru/presscenter/news/")
+    assert lp.layer == "profile:bitrix"
+    assert len(lp.items) == 10
+    first = lp.items[0]
+    assert first.url == "https://arbat.mos.ru/presscenter/news/detail/9000.html"
+    assert first.title.startswith(g.TITLES[0])
+    assert first.published_at == datetime(2024, 3, 1, tzinfo=MOSCOW)
+    assert first.lead == g.SENTENCES[0]
+    assert all("/detail/" in i.url for i in lp.items)
+    assert lp.next_url == "https://arbat.mos.ru/presscenter/news/?PAGEN_1=2"
+
+
+def test_pager_never_goes_back():
+    lp = parse_list(g.bitrix_list(page=3), "https://arbat.mos.ru/presscenter/news/?PAGEN_1=3")
+    assert lp.next_url == "https://arbat.mos.ru/presscenter/news/?PAGEN_1=4"
+    last = parse_list(g.bitrix_list(page=5, last=True), "https://arbat.mos.ru/presscenter/news/?PAGEN_1=5")
+    assert last.next_url is None
+
+
+def test_generic_list_unseen_family():
+    lp = parse_list(g.generic_list(page_no=1), "https://x.example.ru/news/")
+    assert lp.layer == "generic"
+    assert [i.url for i in lp.items] == [f"https://x.example.ru/news/{500 - k}.html" for k in range(8)]
+    assert all(i.title and i.published_at for i in lp.items)
+    assert lp.items[1].published_at == datetime(2024, 2, 2, tzinfo=MOSCOW)
+    assert lp.next_url == "https://x.example.ru/news/page/2/"
+
+
+def test_rel_next_and_words():
+    html = """<html><head><link rel="next" href="/presscenter/news/?page=2"></head><body>
+    <ul><li><a href="/presscenter/news/detail/1.html">Первая новость района</a> 01.01.2024</li>
+    <li><a href="/presscenter/news/detail/2.html">Вторая новость района</a> 02.01.2024</li></ul></body></html>"""
+    lp = parse_list(html, "https://a.mos.ru/presscenter/news/")
+    assert lp.next_url == "https://a.mos.ru/presscenter/news/?page=2"
+    html2 = html.replace('<link rel="next" href="/presscenter/news/?page=2">', "").replace(
+        "</ul>", '</ul><div><a href="/presscenter/news/?PAGEN_1=1">1</a> <a href="/presscenter/news/?PAGEN_1=3">Следующая</a></div>')
+    assert parse_list(html2, "https://a.mos.ru/presscenter/news/?PAGEN_1=2").next_url == "https://a.mos.ru/presscenter/news/?PAGEN_1=3"
+
+
+def test_custom_list_profile():
+    html = g.generic_list()
+    prof = SelectorProfile(list_item="div.w2", list_link="div.w3 a", list_date="div.w4", list_lead="div.w5")
+    lp = parse_list(html, "https://x.example.ru/news/", prof, profile_name="x")
+    assert lp.layer == "profile:x" and len(lp.items) == 8 and lp.items[0].lead == g.SENTENCES[0]
+
+
+def test_empty_list_page():
+    lp = parse_list("<html><body><p>Нет новостей</p></body></html>", "https://a.mos.ru/presscenter/news/")
+    assert lp.items == () and lp.next_url is None
