@@ -97,7 +97,8 @@ def setup_logging(settings: LoggingSettings, *, level: str | None = None, stream
     Returns:
         The installed handler (tests may remove it).
 
-    Uvicorn's own loggers are routed through the same handler; httpx request lines are kept at WARNING.
+    Uvicorn's own loggers are routed through the same handler; httpx, alembic and APScheduler
+    are kept at WARNING unless the level is DEBUG.
     """
     root = logging.getLogger()
     for h in list(root.handlers):
@@ -113,8 +114,9 @@ def setup_logging(settings: LoggingSettings, *, level: str | None = None, stream
         lg = logging.getLogger(name)
         lg.handlers.clear()
         lg.propagate = True
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    # Chatty libraries: per-request / per-job / per-plugin lines only with DEBUG.
+    for name in ("httpx", "httpcore", "alembic", "apscheduler.executors", "apscheduler.scheduler"):
+        logging.getLogger(name).setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)
     return handler
 
 

@@ -22,14 +22,16 @@ from zoneinfo import ZoneInfo
 
 from crawler import metrics
 from crawler.config import SelectorProfile, Settings, SourceSettings, now_utc
-from crawler.dedup import Detector, Doc, Featurizer, Features, choose_canonical
+from crawler.dedup import Detector, Doc, Featurizer, Features
 from crawler.errors import FetchError, MosnewsError, ParseError, StorageError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
 from crawler.parse import BUILTIN_PROFILES, decode_html, parse_article, parse_list
+from crawler.recluster import canonical_rule
 from crawler.types import ListItem, ParsedArticle
 from storage import Store
 from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
+from storage.stories import stories_version
 
 log = logging.getLogger("mosnews.pipeline")
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -68,10 +70,6 @@ def profile_for(settings: Settings, source: SourceSettings) -> SelectorProfile |
     return None
 
 
-def _canonical_adapter(rows: list[tuple[int, datetime | None, int]]) -> int:
-    return int(choose_canonical([(str(i), d, n) for i, d, n in rows]))
-
-
 class Pipeline:
     """Crawls sources into the store, assigning every new article to a story.
 
@@ -102,11 +100,23 @@ class Pipeline:
         self.detector = Detector(settings.dedup)
         #: Serialises decide → store → index so two reprints never found two stories at once.
         self._dedup_lock = asyncio.Lock()
+        self._stories_version: str | None = None
 
     async def open(self) -> None:
         """Sync configured sources into the DB and load the detector's window of recent features."""
         await asyncio.to_thread(self.store.sync_sources, source_rows(self.settings))
+        self._stories_version = await asyncio.to_thread(stories_version, self.store)
         await asyncio.to_thread(self._load_index)
+
+    async def _reload_if_edited(self) -> None:
+        """Rebuild the in-memory index when stories were merged, split or reclustered by hand."""
+        version = await asyncio.to_thread(stories_version, self.store)
+        if version == self._stories_version:
+            return
+        async with self._dedup_lock:
+            self._stories_version = version
+            self.detector = Detector(self.settings.dedup)
+            await asyncio.to_thread(self._load_index)
 
     def _load_index(self) -> None:
         # The window is anchored at the newest stored article, not the wall clock, so that
@@ -143,6 +153,7 @@ class Pipeline:
         slog = logging.LoggerAdapter(log, {"source": source.id})
         outcome: CrawlOutcome
         try:
+            await self._reload_if_edited()
             outcome = await self._crawl_source(source, since, report, slog)
         except StorageError:
             raise
@@ -287,7 +298,7 @@ class Pipeline:
         )
         async with self._dedup_lock:
             result = await asyncio.to_thread(
-                self.store.save_article, write, decide=lambda: self.detector.decide(feats), canonical=_canonical_adapter
+                self.store.save_article, write, decide=lambda: self.detector.decide(feats), canonical=canonical_rule
             )
             if result.status == "new" and result.story_id is not None:
                 self.detector.add(result.story_id, str(result.article_id), feats)

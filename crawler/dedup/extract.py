@@ -134,3 +134,64 @@ def names(text: str) -> set[str]:
                 if len(w) > 2 and w not in STOP and w not in DOMAIN_STOP:
                     out.add(stem(w))
     return out
+
+
+# --------------------------------------------------------------------- speakers / release dates
+_SPEECH = (
+    r"(?:сообщил[аи]?|рассказал[аи]?|отметил[аи]?|заявил[аи]?|написал[аи]?|подчеркнул[аи]?|пояснил[аи]?"
+    r"|уточнил[аи]?|добавил[аи]?|объявил[аи]?|поздравил[аи]?|передает|сообщает|по словам|считает|говорит|сказал[аи]?)"
+)
+_SURNAME = r"[А-Я][а-я]{2,}(?:ой|ым|ин[аы]?|ина|ев[аы]?|ов[аы]?|ая|ко|ян)"
+_SPK_TITLE = re.compile(r"^\s*(?:(?:Мэр|Глава|Вице-мэр|Заммэра)\s+)?(?:[А-Я][а-я]+\s+)?([А-Я][а-я]+(?:-[А-Я][а-я]+)?)\s*:")
+_SPK_AFTER = re.compile(_SPEECH + r"\s[^.,!?\n\"]{0,60}?\b(" + _SURNAME + r")\b")
+_SPK_BEFORE = re.compile(r"\b([А-Я][а-я]{2,}(?:ин|ина|ев|ева|ов|ова|ая|ко|ян))\s+" + _SPEECH)
+_SPK_NOT = frozenset("москвы москва москве россии правительства мэра мэр сергей наталья газета риа тасс новости агентства".split())
+
+
+def speakers(title: str, body: str) -> set[str]:
+    """Who the text is attributed to: 5-letter stems of surnames («собян», «сергу»).
+
+    Sources (folded, *uncleaned* text, since cleaning drops attribution sentences):
+    a title prefix «Фамилия:» / «Имя Фамилия:», surnames right after a speech verb
+    («сообщил мэр Москвы Сергей Собянин», «по словам Натальи Сергуниной») and surnames
+    right before one («Собянин отметил»). Rules written for this project; they aim at
+    the confusable pair "Mayor's post vs a deputy's release on the same project".
+    """
+    out: set[str] = set()
+    m = _SPK_TITLE.match(title)
+    if m:
+        out.add(m.group(1))
+    for rx in (_SPK_BEFORE, _SPK_AFTER):
+        for m in rx.finditer(body):
+            out.add(m.group(1))
+    return {stem(w.lower())[:5] for w in out if w.lower() not in _SPK_NOT}
+
+
+_WEEKDAY = r"(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)"
+_MON3 = r"(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)[а-я]*\.?"
+_REL_WEEKDAY = re.compile(r"\b(?:в|во)\s+" + _WEEKDAY + r",?\s+(\d{1,2})\s+" + _MON3, re.I)
+_REL_DATELINE = re.compile(r"\b[А-Я]{4,}(?:-[А-Я]+)?,\s+(\d{1,2})\s+" + _MON3 + r"(?:\s+\d{4})?\s*(?:\.|-|/)", re.U)
+_REL_NUM = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})\.((?:19|20)\d{2})(?![\d.]\d)")
+_MON3_NUM = {k: i + 1 for i, k in enumerate(("янв", "фев", "мар", "апр", "ма", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"))}
+
+
+def release_dates(text: str) -> set[int]:
+    """Dates that say *when the text was written*, as ``month*100 + day``.
+
+    «в среду, 7 мая», a dateline «МОСКВА, 3 дек - РИА Новости» / «МОСКВА, 26 августа.
+    /ТАСС/», and numeric stamps «04.12.2025». Event dates («7 и 8 сентября пройдет»)
+    are not included. Two reprints of one release never disagree on these by more
+    than a couple of days; see :func:`crawler.dedup.signals.day_distance`.
+    """
+    out: set[int] = set()
+    for rx in (_REL_WEEKDAY, _REL_DATELINE):
+        for m in rx.finditer(text):
+            d, mw = int(m.group(1)), m.group(2).lower()
+            mo = _MON3_NUM.get(mw[:3]) or _MON3_NUM.get(mw[:2])
+            if mo and 1 <= d <= 31:
+                out.add(mo * 100 + d)
+    for m in _REL_NUM.finditer(text):
+        d, mo = int(m.group(1)), int(m.group(2))
+        if 1 <= d <= 31 and 1 <= mo <= 12:
+            out.add(mo * 100 + d)
+    return out

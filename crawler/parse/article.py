@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crawler.config import SelectorProfile
 from crawler.errors import ParseError
-from crawler.parse.dom import load_page
+from crawler.parse.dom import gc_paused, load_page
 from crawler.parse.layers import LayerResult, generic_layer, metadata_layer, profile_finish, profile_prepare
 from crawler.parse.metadata import read_metadata
 from crawler.parse.profiles import layer_profiles
@@ -70,7 +70,8 @@ def parse_article(html: str, url: str, profile: SelectorProfile | None = None, *
     """
     if not html or not html.strip():
         raise ParseError(f"{url}: empty page")
-    results = run_layers(html, url, profile, profile_name=profile_name)
+    with gc_paused():
+        results = run_layers(html, url, profile, profile_name=profile_name)
     chosen: dict[str, object] = {}
     layers: dict[str, str] = {}
     for f in _FIELDS:

@@ -14,7 +14,9 @@ page text, contain the ``<h1>``, or enclose a node a layer still holds (profile 
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -309,3 +311,21 @@ def load_page(html: str, *, for_list: bool = False) -> Page:
     ``for_list=True`` keeps news lists (``newslist``, ``other-news`` …) out of the chrome.
     """
     return Page(html, LIST_CHROME_RE if for_list else CHROME_RE)
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while one page is parsed.
+
+    A page creates thousands of short-lived node wrappers but no reference cycles, so the
+    collector's generation-0 passes are pure overhead (~15-25 % of the parse time here);
+    reference counting frees everything as usual.  Re-entrant; restores the previous state.
+    """
+    was = gc.isenabled()
+    if was:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -39,20 +39,41 @@ def choose_container(page: Page) -> int | None:
             links[s.block] = links.get(s.block, 0) + s.links
     if not good:
         return None
+    # Propagate masses upwards level by level; siblings merge at their parent, so the work is
+    # proportional to the number of distinct ancestors, not blocks × depth.
     score: dict[int, float] = {}
     total_good: dict[int, float] = {}
     total_links: dict[int, float] = {}
+    cur: dict[int, list[float]] = {b: [v, v, 0.0] for b, v in good.items()}
+    for b, v in links.items():
+        e = cur.get(b)
+        if e is None:
+            cur[b] = [-1.5 * v, 0.0, v]
+        else:
+            e[0] -= 1.5 * v
+            e[2] += v
+    parent_of = page.parent_of
+    for k in range(10):  # beyond ~10 levels the weight is < 1 %: page wrappers cannot win
+        nxt: dict[int, list[float]] = {}
+        f = 1.0 if k == 0 else 0.6
+        for nid, (sc, gd, lk) in cur.items():
+            score[nid] = score.get(nid, 0.0) + sc
+            total_good[nid] = total_good.get(nid, 0.0) + gd
+            total_links[nid] = total_links.get(nid, 0.0) + lk
+            par = parent_of.get(nid)
+            if par is None:
+                continue
+            e = nxt.get(par)
+            if e is None:
+                nxt[par] = [sc * f, gd, lk]
+            else:
+                e[0] += sc * f
+                e[1] += gd
+                e[2] += lk
+        cur = nxt
+        if not cur:
+            break
     chain = page.chain
-    for src, sign, tot in ((good, 1.0, total_good), (links, -1.5, total_links)):
-        for b, v in src.items():
-            w = sign * v
-            for k, a in enumerate(chain(b)):
-                if k > 9:  # weight < 1 %: deeper ancestors (html, body, page wrappers) cannot win
-                    break
-                score[a] = score.get(a, 0) + w
-                tot[a] = tot.get(a, 0) + v
-                if k >= 1:
-                    w *= 0.6
     best = max(score.values())
     if best < _MIN_BODY:
         return None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborNode
 
 from crawler.config import SelectorProfile
-from crawler.parse.dom import Page, load_page
+from crawler.parse.dom import Page, gc_paused, load_page
 from crawler.parse.pager import find_next
 from crawler.parse.profiles import BUILTIN_PROFILES, layer_profiles
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
@@ -178,6 +178,11 @@ def parse_list(html: str, base_url: str, profile: SelectorProfile | None = None,
         older page found in the pager (or ``None``), and ``layer`` = ``profile:<name>`` or
         ``generic`` (``""`` when nothing was found; an empty list is a value, not an error).
     """
+    with gc_paused():
+        return _parse_list(html, base_url, profile, profile_name)
+
+
+def _parse_list(html: str, base_url: str, profile: SelectorProfile | None, profile_name: str | None) -> ListPage:
     base = canonical_url(base_url)
     page = load_page(html, for_list=True)
     items: list[ListItem] = []

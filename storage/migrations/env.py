@@ -23,10 +23,20 @@ def run_migrations_online() -> None:
     _run(connection)
 
 
+#: Objects created by raw SQL in migrations (FTS tables, views) that autogenerate must not drop.
+RAW_SQL_OBJECTS = ("story_fts", "releases")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Hide the raw-SQL objects (and FTS5 shadow tables) from ``alembic revision --autogenerate``."""
+    return not (name and (name in RAW_SQL_OBJECTS or name.startswith("story_fts_")))
+
+
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=True,  # SQLite needs batch mode for ALTER
         compare_type=True,
     )

@@ -97,3 +97,22 @@ def test_reprint_attach_reindexes_story(store):
     )
     assert fts.refresh(store, stem_text) == 1
     assert [h.story_id for h in fts.search(store, "травмпункты", stem_text)] == [ids["clinics"]]
+
+
+def test_migration_0002_downgrades_and_upgrades(store):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from storage.migrate import alembic_config, upgrade
+
+    populate(store)
+    fts.refresh(store, stem_text)
+    cfg = alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    assert "story_fts" not in inspect(store.engine).get_table_names()
+    assert store.get_meta(fts.META_KEY) is None
+    upgrade(store.engine)
+    assert fts.refresh(store, stem_text) == 3  # re-indexed from scratch
+    assert len(fts.search(store, "школа", stem_text)) == 1

@@ -1,0 +1,153 @@
+"""Story commands: ``story``, ``merge``, ``split``, ``recluster``, and the offline ``cluster``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from crawler.cli.app import app
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
+from crawler.errors import StorageError
+
+
+def _reasons(expl: dict[str, Any] | None) -> str:
+    """A one-line summary of the detector's explanation."""
+    if not expl:
+        return ""
+    if "manual" in expl:
+        return f"manual: {expl['manual']}"
+    parts = []
+    sig = expl.get("signals") or {}
+    if isinstance(sig, dict):
+        for k in ("tfidf", "char", "contain", "enc", "title"):
+            v = sig.get(k)
+            if isinstance(v, (int, float)):
+                parts.append(f"{k}={v:.2f}")
+    for k in ("story_score", "p_canonical", "quorum"):
+        v = expl.get(k)
+        if isinstance(v, (int, float)):
+            parts.append(f"{k}={v:.2f}")
+    if expl.get("vetoes"):
+        parts.append(f"vetoes={expl['vetoes']}")
+    return " ".join(parts) or json.dumps(expl, ensure_ascii=False, default=str)[:160]
+
+
+@app.command()
+def story(
+    story_id: Annotated[int, typer.Argument(help="Story id (see `mosnews releases`).")],
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the story and every reprint with the full explanation as JSON.")] = False,
+) -> None:
+    """Show a story with every reprint and why each one was attached."""
+    from storage.stories import story_detail
+
+    settings = get_settings(config)
+    store = open_db(settings)
+    try:
+        detail = story_detail(store, story_id)
+    finally:
+        store.close()
+    if detail is None:
+        fail(f"no story {story_id}", EXIT_ATTENTION)
+    if as_json:
+        typer.echo(json.dumps(detail, ensure_ascii=False, indent=2, default=str))
+        return
+    st = detail["story"]
+    typer.echo(f"story {st['id']}: {st['title']}")
+    typer.echo(f"  published {st['published_at']}  first seen {st['first_seen_at']}  reprints {st['reprint_count']}")
+    for r in detail["reprints"]:
+        mark = "*" if r["canonical"] else " "
+        score = f"{r['score']:.2f}" if r["score"] is not None else "  - "
+        typer.echo(f" {mark} #{r['article_id']:<7} {str(r['published_at'])[:16]:<16} {r['source_id']:<18} p={score}  {r['url']}")
+        typer.echo(f"      {r['title']}")
+        why = _reasons(r["explanation"])
+        if why:
+            typer.echo(f"      why: {why}")
+    typer.echo("(* canonical: the fullest text among the earliest reprints)")
+
+
+@app.command()
+def merge(
+    keep: Annotated[int, typer.Argument(help="Story id to keep.")],
+    absorb: Annotated[int, typer.Argument(help="Story id whose reprints move into KEEP.")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Merge story ABSORB into story KEEP (the fix survives `mosnews recluster`)."""
+    from crawler.recluster import canonical_rule
+    from storage.stories import merge_stories
+
+    settings = get_settings(config)
+    store = open_db(settings)
+    try:
+        n = merge_stories(store, keep, absorb, canonical=canonical_rule)
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE if "database" in str(exc) else EXIT_ATTENTION)
+    finally:
+        store.close()
+    typer.echo(f"moved {n} reprints from story {absorb} into story {keep}")
+
+
+@app.command()
+def split(
+    article_id: Annotated[int, typer.Argument(help="Article id (see `mosnews story ID`).")],
+    config: ConfigOption = DEFAULT_CONFIG,
+) -> None:
+    """Take an article out of its story into a story of its own (the fix survives `mosnews recluster`)."""
+    from crawler.recluster import canonical_rule
+    from storage.stories import split_article
+
+    settings = get_settings(config)
+    store = open_db(settings)
+    try:
+        sid = split_article(store, article_id, canonical=canonical_rule)
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE if "database" in str(exc) else EXIT_ATTENTION)
+    finally:
+        store.close()
+    typer.echo(f"article {article_id} is now story {sid}")
+
+
+@app.command()
+def recluster(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Rebuild all stories from the stored articles (after a change of method), keeping manual fixes."""
+    from crawler.recluster import recluster as run
+
+    settings = get_settings(config)
+    store = open_db(settings)
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"  {done}/{total} articles", err=True)
+
+    try:
+        stats = run(store, settings, progress=progress)
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+    typer.echo(
+        f"{stats['stories']} stories ({stats['reused']} kept their id, {stats['created']} new, "
+        f"{stats['deleted']} removed); {stats['moved']} articles changed story"
+    )
+
+
+@app.command()
+def cluster(
+    input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, url, title, text, published_at, source} per line.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL written: {id, story_id} per input line, same order.")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Optional config.yaml for the dedup settings.")] = None,
+) -> None:
+    """Run the syndication detector offline on any JSONL of news (no database)."""
+    from crawler.config import DedupSettings
+    from crawler.dedup import cluster_jsonl
+
+    dedup = get_settings(config).dedup if config else DedupSettings()
+    if not input.exists():
+        fail(f"{input}: no such file", 2)
+    try:
+        n = cluster_jsonl(input, output, dedup)
+    except (ValueError, KeyError) as exc:
+        fail(f"{input}: {exc}", 2)
+    typer.echo(f"clustered {n} documents into {output}")

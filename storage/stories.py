@@ -1,0 +1,221 @@
+"""Manual story fixes (merge, split) and the bulk rewrite used by ``mosnews recluster``.
+
+Fixes are recorded in ``story_overrides`` so they survive reclustering, and every change
+bumps ``meta.stories_version`` so a running daemon reloads its in-memory index.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlmodel import Session, select
+
+from crawler.errors import StorageError
+from storage.models import AlertOutbox, Article, Meta, Source, Story, StoryOverride
+from storage.store import CanonicalRule, Store, default_canonical, refresh_story
+
+STORIES_VERSION_KEY = "stories_version"
+
+
+def _bump(s: Session, at: datetime) -> None:
+    s.merge(Meta(key=STORIES_VERSION_KEY, value=at.isoformat()))
+
+
+def stories_version(store: Store) -> str | None:
+    """An opaque token that changes whenever stories were edited outside the pipeline."""
+    return store.get_meta(STORIES_VERSION_KEY)
+
+
+def story_detail(store: Store, story_id: int) -> dict[str, Any] | None:
+    """A story with every reprint, its source and the detector's reasons.
+
+    Returns ``None`` when there is no such story; else ``{"story": {...}, "reprints": [{...}]}``
+    with reprints ordered by publication time.
+    """
+    with store.read_session() as s:
+        story = s.get(Story, story_id)
+        if story is None:
+            return None
+        rows = s.exec(
+            select(Article, Source.name, Source.okrug)
+            .join(Source, Source.id == Article.source_id)  # type: ignore[arg-type]
+            .where(Article.story_id == story_id)
+            .order_by(Article.published_at, Article.id)  # type: ignore[arg-type]
+        ).all()
+        overrides = {o.article_id: o.action for o in s.exec(select(StoryOverride).where(StoryOverride.article_id.in_([a.id for a, _, _ in rows])))}  # type: ignore[attr-defined]
+    return {
+        "story": story.model_dump(),
+        "reprints": [
+            {
+                "article_id": a.id,
+                "url": a.url,
+                "source_id": a.source_id,
+                "source_name": name,
+                "okrug": okrug,
+                "title": a.title,
+                "published_at": a.published_at,
+                "text_length": len(a.text),
+                "score": a.story_score,
+                "explanation": a.story_explanation,
+                "canonical": a.id == story.canonical_article_id,
+                "override": overrides.get(a.id or -1),
+            }
+            for a, name, okrug in rows
+        ],
+    }
+
+
+def merge_stories(store: Store, keep: int, absorb: int, *, canonical: CanonicalRule = default_canonical) -> int:
+    """Move every article of story ``absorb`` into story ``keep`` and delete ``absorb``.
+
+    The moved articles are pinned to ``keep`` (``story_overrides.action='merge'``); pending
+    alerts of ``absorb`` are cancelled (the kept story has its own). Returns articles moved.
+
+    Raises:
+        StorageError: either story does not exist, or they are the same.
+    """
+    if keep == absorb:
+        raise StorageError("cannot merge a story with itself")
+    now = datetime.now(timezone.utc)
+    with store.session() as s:
+        a, b = s.get(Story, keep), s.get(Story, absorb)
+        if a is None or b is None:
+            raise StorageError(f"no story {keep if a is None else absorb}")
+        anchor = a.canonical_article_id
+        moved = list(s.exec(select(Article).where(Article.story_id == absorb)))
+        for art in moved:
+            art.story_id = keep
+            art.story_explanation = {"manual": f"merged from story {absorb}"}
+            s.add(art)
+            s.merge(StoryOverride(article_id=art.id, action="merge", anchor_article_id=anchor, created_at=now))
+        for row in s.exec(select(AlertOutbox).where(AlertOutbox.story_id == absorb)):
+            if row.status == "pending":
+                row.status = "cancelled"
+            row.story_id = keep
+            s.add(row)
+        s.flush()
+        s.delete(b)
+        refresh_story(s, keep, now, canonical)
+        _bump(s, now)
+        return len(moved)
+
+
+def split_article(store: Store, article_id: int, *, canonical: CanonicalRule = default_canonical) -> int:
+    """Take an article out of its story into a story of its own, and keep it alone on recluster.
+
+    Returns the new story's id. No alert is sent for it (a manual fix is not news).
+
+    Raises:
+        StorageError: no such article.
+    """
+    now = datetime.now(timezone.utc)
+    with store.session() as s:
+        art = s.get(Article, article_id)
+        if art is None:
+            raise StorageError(f"no article {article_id}")
+        old = art.story_id
+        story = Story(title=art.title, canonical_article_id=art.id, first_seen_at=now, updated_at=now)
+        s.add(story)
+        s.flush()
+        art.story_id, art.story_score = story.id, 1.0
+        art.story_explanation = {"manual": f"split from story {old}"}
+        s.add(art)
+        s.merge(StoryOverride(article_id=art.id, action="split", anchor_article_id=None, created_at=now))
+        s.flush()
+        assert story.id is not None
+        refresh_story(s, story.id, now, canonical)
+        if old is not None:
+            refresh_story(s, old, now, canonical)
+        _bump(s, now)
+        return story.id
+
+
+def overrides(store: Store) -> dict[int, tuple[str, int | None]]:
+    """``{article_id: (action, anchor_article_id)}`` of every manual fix."""
+    with store.read_session() as s:
+        return {o.article_id: (o.action, o.anchor_article_id) for o in s.exec(select(StoryOverride))}
+
+
+def rewrite_stories(
+    store: Store,
+    assignment: Iterable[tuple[int, int, float, dict[str, Any] | None]],
+    *,
+    canonical: CanonicalRule = default_canonical,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Apply a full reclustering in one transaction.
+
+    Args:
+        assignment: ``(article_id, label, score, explanation)`` for every article; articles
+            with the same ``label`` form one story.
+
+    Old story ids are reused where a new cluster holds most of an old story's articles, so
+    alert history and links stay valid; clusters without one get new stories (no alerts);
+    old stories left empty are deleted, their outbox rows re-pointed to the story that now
+    holds their canonical article.
+
+    Returns:
+        ``{"stories": n, "reused": n, "created": n, "deleted": n, "moved": n}``.
+    """
+    now = datetime.now(timezone.utc)
+    rows = list(assignment)
+    stats = {"stories": 0, "reused": 0, "created": 0, "deleted": 0, "moved": 0}
+    with store.session() as s:
+        current = {aid: sid for aid, sid in s.exec(select(Article.id, Article.story_id))}
+        by_label: dict[int, list[tuple[int, float, dict[str, Any] | None]]] = {}
+        for aid, label, score, expl in rows:
+            by_label.setdefault(label, []).append((aid, score, expl))
+        # Reuse: largest clusters first claim the old story most of their members had.
+        used: set[int] = set()
+        label_story: dict[int, int] = {}
+        for label, members in sorted(by_label.items(), key=lambda kv: -len(kv[1])):
+            votes = Counter(current.get(aid) for aid, _, _ in members if current.get(aid) is not None)
+            for sid, _n in votes.most_common():
+                if sid not in used:
+                    label_story[label] = sid  # type: ignore[assignment]
+                    used.add(sid)  # type: ignore[arg-type]
+                    stats["reused"] += 1
+                    break
+        for label in by_label:
+            if label not in label_story:
+                st = Story(first_seen_at=now, updated_at=now)
+                s.add(st)
+                s.flush()
+                assert st.id is not None
+                label_story[label] = st.id
+                stats["created"] += 1
+        new_of_article: dict[int, int] = {}
+        for i, (label, members) in enumerate(by_label.items()):
+            sid = label_story[label]
+            for aid, score, expl in members:
+                new_of_article[aid] = sid
+                art = s.get(Article, aid)
+                if art is None:
+                    continue
+                if art.story_id != sid:
+                    stats["moved"] += 1
+                art.story_id, art.story_score, art.story_explanation = sid, score, expl
+                s.add(art)
+            if progress is not None:
+                progress(i + 1)
+        s.flush()
+        for sid in set(label_story.values()):
+            refresh_story(s, sid, now, canonical)
+        for story in list(s.exec(select(Story))):
+            if story.id in used or story.id in label_story.values():
+                continue
+            target = new_of_article.get(story.canonical_article_id or -1)
+            for row in s.exec(select(AlertOutbox).where(AlertOutbox.story_id == story.id)):
+                row.story_id = target
+                if row.status == "pending":
+                    row.status = "cancelled"
+                s.add(row)
+            s.flush()
+            s.delete(story)
+            stats["deleted"] += 1
+        stats["stories"] = len(label_story)
+        _bump(s, now)
+    return stats

@@ -1,0 +1,120 @@
+"""Story commands: show, merge, split, recluster (fixes stick), and offline cluster on JSONL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from crawler.cli import app
+from crawler.pipeline import crawl_once
+from crawler.sim import SimNetwork
+from storage import open_store
+from tests.simhelp import sim_settings, write_config
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def crawled(tmp_path: Path):  # type: ignore[no-untyped-def]
+    net = SimNetwork(sites=12, seed=31, backlog_days=2, reprint_share=0.5)
+    since = net.now.date() - timedelta(days=2)
+    with net.start_in_thread() as running:
+        settings = sim_settings(tmp_path / "s.db", running.sources, since)
+        store = open_store(settings.database.url)
+        asyncio.run(crawl_once(settings, store, deliver=False))
+        cfg = write_config(tmp_path / "config.yaml", settings)
+        yield store, cfg, settings
+        store.close()
+
+
+def q(store, sql: str):  # type: ignore[no-untyped-def]
+    with store.read_session() as s:
+        return s.exec(text(sql)).all()
+
+
+def test_story_shows_every_reprint_and_why(crawled) -> None:  # type: ignore[no-untyped-def]
+    store, cfg, _ = crawled
+    sid, n = q(store, "SELECT id, reprint_count FROM stories ORDER BY reprint_count DESC LIMIT 1")[0]
+    assert n >= 2
+    res = runner.invoke(app, ["story", str(sid), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    urls = [r[0] for r in q(store, f"SELECT url FROM articles WHERE story_id={sid}")]
+    assert all(u in res.output for u in urls)
+    assert "why:" in res.output
+    js = runner.invoke(app, ["story", str(sid), "--config", str(cfg), "--json"])
+    detail = json.loads(js.output)
+    assert len(detail["reprints"]) == n and sum(r["canonical"] for r in detail["reprints"]) == 1
+    missing = runner.invoke(app, ["story", "999999", "--config", str(cfg)])
+    assert missing.exit_code == 1 and "no story" in missing.output
+
+
+def test_split_and_merge_survive_recluster(crawled) -> None:  # type: ignore[no-untyped-def]
+    store, cfg, _ = crawled
+    big = q(store, "SELECT id FROM stories WHERE reprint_count >= 2 ORDER BY reprint_count DESC LIMIT 1")[0][0]
+    victim = q(store, f"SELECT id FROM articles WHERE story_id={big} ORDER BY id DESC LIMIT 1")[0][0]
+    res = runner.invoke(app, ["split", str(victim), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    alone = q(store, f"SELECT story_id FROM articles WHERE id={victim}")[0][0]
+    assert alone != big and q(store, f"SELECT count(*) FROM articles WHERE story_id={alone}")[0][0] == 1
+
+    a, b = [r[0] for r in q(store, "SELECT id FROM stories WHERE reprint_count = 1 ORDER BY id LIMIT 2")]
+    res = runner.invoke(app, ["merge", str(a), str(b), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    merged = {r[0] for r in q(store, f"SELECT id FROM articles WHERE story_id={a}")}
+    assert len(merged) >= 2 and not q(store, f"SELECT id FROM stories WHERE id={b}")
+
+    res = runner.invoke(app, ["recluster", "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    # The split article is still alone; the merged articles are still together.
+    sid = q(store, f"SELECT story_id FROM articles WHERE id={victim}")[0][0]
+    assert q(store, f"SELECT count(*) FROM articles WHERE story_id={sid}")[0][0] == 1
+    stories = {r[0] for r in q(store, f"SELECT story_id FROM articles WHERE id IN ({','.join(map(str, merged))})")}
+    assert len(stories) == 1
+    # Every article still has a story and every story its canonical article and count.
+    assert q(store, "SELECT count(*) FROM articles WHERE story_id IS NULL")[0][0] == 0
+    bad = q(store, "SELECT count(*) FROM stories s WHERE reprint_count != (SELECT count(*) FROM articles a WHERE a.story_id = s.id)")
+    assert bad[0][0] == 0
+
+
+def test_merge_errors(crawled) -> None:  # type: ignore[no-untyped-def]
+    _store, cfg, _ = crawled
+    res = runner.invoke(app, ["merge", "1", "1", "--config", str(cfg)])
+    assert res.exit_code != 0 and "itself" in res.output
+
+
+def test_cluster_jsonl_offline(tmp_path: Path) -> None:
+    base = (
+        "Мэр Москвы Сергей Собянин открыл после капитального ремонта поликлинику на улице Лесной. "
+        "В здании заменили инженерные сети, установили новое оборудование, в том числе два томографа. "
+        "Поликлиника будет обслуживать около 80 тысяч жителей Тверского района."
+    )
+    rewrite = (
+        "Около 80 тысяч жителей Тверского района получат помощь в обновлённой поликлинике на Лесной улице, "
+        "которую после капремонта открыл Сергей Собянин. В здании поменяли инженерные коммуникации и поставили "
+        "современную технику, включая два томографа."
+    )
+    other = (
+        "В Зеленограде завершилось строительство новой школы на 1100 учеников. Здание оснащено бассейном, "
+        "двумя спортивными залами и лабораториями для занятий робототехникой. Учебный год школа начнёт 1 сентября."
+    )
+    rows = [
+        {"id": "a", "url": "u1", "title": "Собянин открыл поликлинику на Лесной после ремонта", "text": base, "published_at": "2025-03-02T10:00:00+03:00", "source": "tver"},
+        {"id": "b", "url": "u2", "title": "Поликлинику на Лесной открыли после капремонта", "text": rewrite, "published_at": "2025-03-02", "source": "arbat"},
+        {"id": "c", "url": "u3", "title": "В Зеленограде построили школу на 1100 мест", "text": other, "published_at": None, "source": "zel"},
+    ]
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, ["cluster", "--input", str(inp), "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in got] == ["a", "b", "c"]
+    assert got[0]["story_id"] == got[1]["story_id"] != got[2]["story_id"]
+    bad = runner.invoke(app, ["cluster", "--input", str(tmp_path / "nope.jsonl"), "--output", str(out)])
+    assert bad.exit_code == 2
