@@ -200,7 +200,9 @@ class Pipeline:
             html, _enc = decode_html(res.content, res.content_type, source.encoding)
             page = parse_list(html, res.final_url, profile)
             if not page.items:
-                if first:
+                # An empty first page is a markup-change signal only for a source that used to
+                # yield items ("stopped yielding"); a new, empty press centre is just empty.
+                if first and await asyncio.to_thread(self.store.has_articles, source.id):
                     empty = True
                     metrics.PARSE_FAILURES.labels("list").inc()
                     slog.warning("list page %s yielded no items (markup change?)", url)

@@ -293,6 +293,11 @@ class Store:
             for aid, sid, data in s.exec(q):
                 yield aid, sid, data
 
+    def has_articles(self, source_id: str) -> bool:
+        """True once at least one article of ``source_id`` is stored."""
+        with self.read_session() as s:
+            return s.exec(select(Article.id).where(Article.source_id == source_id).limit(1)).first() is not None
+
     def latest_published(self) -> datetime | None:
         """The newest ``articles.published_at`` (UTC), or ``None`` for an empty archive."""
         with self.read_session() as s:

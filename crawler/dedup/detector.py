@@ -27,14 +27,16 @@ from crawler.config import DedupSettings
 from crawler.dedup.canonical import choose_canonical_ts
 from crawler.dedup.encoder import dequantize
 from crawler.dedup.features import Features
-from crawler.dedup.idf import DocFreq
+from crawler.dedup.idf import DocFreq, HashedDocFreq
 from crawler.dedup.index import HotIndex
 from crawler.dedup.scorer import probability
-from crawler.dedup.signals import pair_signals, sparse_cos, tfidf_vector
+from crawler.dedup.signals import char_vector, pair_signals, tfidf_vector
 from crawler.types import StoryDecision
 
 #: Members of one story scored per decision.
 MAX_MEMBERS = 12
+#: How far the story score may exceed the canonical's probability (see :func:`story_score`).
+CANON_SLACK = 0.25
 #: Slack (days) beyond the window before a hot article is evicted.
 EVICT_SLACK_DAYS = 1.0
 
@@ -51,6 +53,9 @@ class Detector:
         self.window_days = settings.window.total_seconds() / 86400.0
         self.evict = evict
         self.df = DocFreq()
+        self.cdf = HashedDocFreq()
+        #: Scorer weights (``None`` = the shipped constants); calibration swaps them in.
+        self.weights = None
         self.hot = HotIndex()
         self.docs: dict[str, tuple[int, float, int]] = {}
         self.stories: dict[int, list[str]] = {}
@@ -84,6 +89,7 @@ class Detector:
         if doc_id in self.docs:
             self.remove(doc_id)
         self.df.add(features.terms)
+        self.cdf.add(features.chars)
         self.docs[doc_id] = (story_id, features.published_at, features.text_len)
         self.stories.setdefault(story_id, []).append(doc_id)
         self._recanon(story_id)
@@ -95,7 +101,7 @@ class Detector:
         if not self.evict:
             expiry = math.inf
         if expiry >= self.watermark:
-            self.hot.insert(doc_id, features, self.df, expiry)
+            self.hot.insert(doc_id, features, self.df, self.cdf, expiry)
         if self.evict and self.watermark - self._last_evict >= 0.25:
             self._last_evict = self.watermark
             for d in self.hot.expired(self.watermark):
@@ -109,6 +115,7 @@ class Detector:
         f = self.hot.delete(doc_id)
         if f is not None:
             self.df.add(f.terms, -1)
+            self.cdf.add(f.chars, -1)
         members = self.stories.get(e[0], [])
         if doc_id in members:
             members.remove(doc_id)
@@ -152,14 +159,11 @@ class Detector:
     # ------------------------------------------------------------------ decision
     def decide(self, features: Features) -> StoryDecision:
         """Which story ``features`` reprints, or ``story_id=None`` for a new one. Does not mutate."""
-        enc = self.settings.encoder
         cands = self.hot.candidates(features, self.df, self.window_days)
         story_ids = list(dict.fromkeys(self.docs[d][0] for d in cands if d in self.docs))
-        wq = tfidf_vector(features, self.df)
-        vq = dequantize(features.vec) if features.vec.size else None
-        results = []
-        for sid in story_ids:
-            results.append(self._score_story(sid, features, wq, vq, enc))
+        q = (features, tfidf_vector(features, self.df), char_vector(features, self.cdf),
+             dequantize(features.vec) if features.vec.size else None)  # fmt: skip
+        results = [self._score_story(sid, q) for sid in story_ids]
         results.sort(key=lambda r: -r["score"])
         expl: dict[str, object] = {"candidates_docs": len(cands), "candidate_stories": len(story_ids)}
         expl["ranking"] = [{"story": r["story"], "score": round(r["score"], 4)} for r in results[:5]]
@@ -170,53 +174,44 @@ class Detector:
         sid = best["story"] if best["score"] >= self.settings.threshold else None
         return StoryDecision(story_id=sid, score=float(best["score"]), explanation=expl)
 
-    def _score_story(self, sid: int, f: Features, wq, vq, enc: bool) -> dict:
+    def _score_story(self, sid: int, q) -> dict:
+        f, wq, cq, vq = q
         members = self.stories[sid]
         canon = self.canonical[sid]
-        hot = [d for d in reversed(members) if self.hot.get(d) is not None and d != canon]
-        order = ([canon] if self.hot.get(canon) is not None else []) + hot
+        hot = [d for d in reversed(members) if d != canon and d in self.hot.slot_of]
+        order = ([canon] if canon in self.hot.slot_of else []) + hot
         order = order[:MAX_MEMBERS]
         probs: dict[str, float] = {}
         canon_signals = None
         vetoed: dict[str, list[str]] = {}
-        vecs, cent_terms = [], {}
         for d in order:
-            g = self.hot.get(d)
-            wg = tfidf_vector(g, self.df)
-            s = pair_signals(f, g, wq, wg, vq, None)
-            p, v = probability(s, self.window_days, enc)
+            g, wg, cg, vg = self.hot.weights(d)
+            s = pair_signals(f, g, wq, wg, vq, vg, cq, cg)
+            p, v = probability(s, self.window_days, self.settings.encoder, self.weights)
             probs[d] = p
             if v:
                 vetoed[d] = v
             if d == canon:
                 canon_signals = {k: (round(x, 4) if not math.isnan(x) else None) for k, x in s.items()}
-            if g.vec.size:
-                vecs.append(dequantize(g.vec))
-            for t, w in zip(g.terms.tolist(), wg.tolist()):
-                cent_terms[t] = cent_terms.get(t, 0.0) + w
-        ps = sorted(probs.values(), reverse=True)
-        n = len(ps)
-        q = max(1, math.ceil(n / 3))
-        quorum = ps[q - 1] if n else 0.0
-        pc = probs.get(canon, ps[0] if ps else 0.0)
-        score = math.sqrt(pc * quorum)
-        out: dict = {
+        ps = list(probs.values())
+        pc = probs.get(canon, max(ps) if ps else 0.0)
+        score = story_score(ps, pc)
+        return {
             "story": sid,
             "score": score,
             "canonical": canon,
             "p_canonical": round(pc, 4),
-            "quorum": f"{q}/{n}",
-            "p_quorum": round(quorum, 4),
+            "p_mean": round(sum(ps) / len(ps), 4) if ps else 0.0,
             "member_p": {d: round(p, 4) for d, p in probs.items()},
             "signals_vs_canonical": canon_signals,
             "vetoes": vetoed,
         }
-        if vecs and vq is not None:
-            c = np.mean(vecs, axis=0)
-            out["centroid_enc"] = round(float(np.dot(c, vq) / max(1e-9, np.linalg.norm(c))), 4)
-        if cent_terms:
-            ct = np.asarray(sorted(cent_terms), np.uint32)
-            cw = np.asarray([cent_terms[t] for t in ct.tolist()], np.float32)
-            cw /= max(1e-9, float(np.linalg.norm(cw)))
-            out["centroid_tfidf"] = round(sparse_cos(f.terms, wq, ct, cw), 4)
-        return out
+
+
+def story_score(ps: list[float], p_canonical: float) -> float:
+    """Story score from the member probabilities ``ps`` (see module doc): the average
+    link ``mean(ps)``, capped by ``p_canonical + CANON_SLACK`` so that a story whose
+    canonical is clearly unrelated is never joined through its other members."""
+    if not ps:
+        return 0.0
+    return min(sum(ps) / len(ps), p_canonical + CANON_SLACK)

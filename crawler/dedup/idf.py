@@ -73,3 +73,57 @@ class DocFreq:
         ids = np.frombuffer(b[8 : 8 + 4 * k], "<u4")
         vals = np.frombuffer(b[8 + 4 * k : 8 + 8 * k], "<u4")
         self.df = dict(zip(ids.tolist(), vals.tolist()))
+
+
+#: Buckets of the hashed character n-gram DF table (2**BITS int32 counters, 8 MB).
+CHAR_BITS = 21
+
+
+def _load_char_prior() -> tuple[int, np.ndarray | None]:
+    try:
+        from crawler.dedup import _char_prior
+    except ImportError:  # prior not built yet
+        return 0, None
+    raw = zlib.decompress(base64.b64decode(_char_prior.DATA))
+    n = len(raw) // 6
+    ids = np.frombuffer(raw[: 4 * n], "<u4").astype(np.int64)
+    dfs = np.frombuffer(raw[4 * n : 6 * n], "<u2").astype(np.int32)
+    table = np.zeros(1 << CHAR_BITS, np.int32)
+    table[ids] = dfs
+    return int(_char_prior.N), table
+
+
+def encode_char_prior(table: np.ndarray) -> str:
+    """Serialise the non-zero buckets of a hashed DF table (bucket u4 + count u2), zlib+base64."""
+    ids = np.nonzero(table)[0].astype(np.uint32)
+    dfs = np.minimum(table[ids], 65535).astype(np.uint16)
+    return base64.b64encode(zlib.compress(ids.astype("<u4").tobytes() + dfs.astype("<u2").tobytes(), 9)).decode()
+
+
+class HashedDocFreq:
+    """Document frequencies of hashed ids in a fixed numpy table (the hashing trick).
+
+    ``bucket = id mod 2**CHAR_BITS``; updates and look-ups are vectorised (≈10 µs per
+    article). Same smoothed IDF formula as :class:`DocFreq`. The shipped prior
+    (:mod:`crawler.dedup._char_prior`, bucket counts only, no text) is built by
+    ``python -m crawler.dedup.calibrate --write-prior`` from the FactRuEval-2016 news
+    texts and the project's own synthetic releases. Not thread-safe.
+    """
+
+    def __init__(self, use_prior: bool = True) -> None:
+        n, table = _load_char_prior() if use_prior else (0, None)
+        self.n = n
+        self.table = table if table is not None else np.zeros(1 << CHAR_BITS, np.int32)
+        self._mask = np.uint32((1 << CHAR_BITS) - 1)
+
+    def add(self, ids: np.ndarray, sign: int = 1) -> None:
+        """Count one article's unique ids (``sign=-1`` un-counts it)."""
+        if ids.size:
+            b = np.unique(ids & self._mask)
+            self.table[b] += sign
+        self.n += sign
+
+    def idf(self, ids: np.ndarray) -> np.ndarray:
+        """float32 IDF of each id (shape of ``ids``)."""
+        df = np.maximum(self.table[ids & self._mask], 0).astype(np.float32)
+        return (np.log((self.n + 1.0) / (df + 1.0)) + 1.0).astype(np.float32)

@@ -8,6 +8,9 @@ unknown date and registered recently) keep their :class:`Features` in RAM. For t
   thousand rows: well under a millisecond);
 * ``postings`` — inverted index ``term id → set(slot)`` over each article's
   :data:`RARE_K` highest-IDF terms at insertion time;
+* ``w``/``c`` — each hot article's unit TF-IDF weights over stems and character n-grams,
+  computed once at insertion with the IDF of that moment (IDF drifts slowly; caching
+  keeps ``decide`` cheap);
 * ``days`` — publication day (float days since the epoch, NaN = unknown);
   ``expiry`` — day after which the slot is evicted.
 
@@ -22,7 +25,8 @@ import numpy as np
 
 from crawler.dedup.encoder import DIM, dequantize
 from crawler.dedup.features import Features
-from crawler.dedup.idf import DocFreq
+from crawler.dedup.idf import DocFreq, HashedDocFreq
+from crawler.dedup.signals import char_vector, tfidf_vector
 
 #: Rare terms indexed per article / looked up per query.
 RARE_K = 10
@@ -43,6 +47,8 @@ class HotIndex:
         self.expiry = np.zeros(0, np.float64)
         self.alive = np.zeros(0, bool)
         self.feats: list[Features | None] = []
+        self.w: list[np.ndarray | None] = []
+        self.c: list[np.ndarray | None] = []
         self.doc: list[str | None] = []
         self.rare: list[list[int]] = []
         self.free: list[int] = []
@@ -61,12 +67,14 @@ class HotIndex:
         self.expiry = np.concatenate([self.expiry, np.full(new - self.cap, np.inf)])
         self.alive = np.concatenate([self.alive, np.zeros(new - self.cap, bool)])
         self.feats += [None] * (new - self.cap)
+        self.w += [None] * (new - self.cap)
+        self.c += [None] * (new - self.cap)
         self.doc += [None] * (new - self.cap)
         self.rare += [[]] * (new - self.cap)
         self.free.extend(range(new - 1, self.cap - 1, -1))
         self.cap = new
 
-    def insert(self, doc_id: str, f: Features, df: DocFreq, expiry_day: float) -> None:
+    def insert(self, doc_id: str, f: Features, df: DocFreq, cdf: HashedDocFreq, expiry_day: float) -> None:
         """Make ``doc_id`` a candidate until ``expiry_day`` (days since epoch)."""
         if doc_id in self.slot_of:
             self.delete(doc_id)
@@ -75,6 +83,7 @@ class HotIndex:
         s = self.free.pop()
         self.slot_of[doc_id] = s
         self.doc[s], self.feats[s] = doc_id, f
+        self.w[s], self.c[s] = tfidf_vector(f, df), char_vector(f, cdf)
         self.vecs[s] = dequantize(f.vec) if f.vec.size else 0.0
         self.days[s] = f.day
         self.expiry[s] = expiry_day
@@ -100,6 +109,7 @@ class HotIndex:
                 if not p:
                     del self.postings[t]
         self.feats[s] = None
+        self.w[s] = self.c[s] = None
         self.doc[s] = None
         self.rare[s] = []
         self.alive[s] = False
@@ -110,6 +120,14 @@ class HotIndex:
     def get(self, doc_id: str) -> Features | None:
         s = self.slot_of.get(doc_id)
         return None if s is None else self.feats[s]
+
+    def weights(self, doc_id: str) -> tuple[Features, np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """``(features, stem weights, char weights, unit encoder vector or None)`` of a hot doc."""
+        s = self.slot_of.get(doc_id)
+        if s is None:
+            return None
+        f = self.feats[s]
+        return f, self.w[s], self.c[s], (self.vecs[s] if f.vec.size else None)
 
     def expired(self, day: float) -> list[str]:
         """Doc ids whose expiry is before ``day``."""

@@ -89,16 +89,43 @@ BOILERPLATE_LINE = re.compile(
 )
 
 #: Attribution sentences («Об этом сообщил Мэр Москвы Сергей Собянин в своем блоге.»).
+#: The ``pre`` alternative is matched from its verb; :func:`drop_attribution` then extends
+#: the match up to 60 characters to the left (no sentence end or quote crossed) — the
+#: same as a leading ``[^.!?"]{0,60}`` but without re-trying it at every position.
 ATTRIBUTION = re.compile(
     r"""(?:
         (?:об\ этом|как)\ (?:сообщил|сообщает|рассказал|написал|заявил|говорится|пишет)[^.!?]*[.!?]
-      | [^.!?"]{0,60}(?:сообщил|рассказал|написал|заявил|сообщает)[^.!?"]{0,60}
-        (?:блог|канал|телеграм|telegram|max|вконтакте|соцсет|сайте|странице|эфире)[^.!?"]*[.!?]
+      | (?P<pre>(?:сообщил|рассказал|написал|заявил|сообщает)[^.!?"]{0,60}
+        (?:блог|канал|телеграм|telegram|max|вконтакте|соцсет|сайте|странице|эфире)[^.!?"]*[.!?])
       | подробнее\ -\ в\ эфире[^.!?]*[.!?]?
       | date\ \d{4}-\d{2}-\d{2}
     )""",
     re.I | re.X,
 )
+
+_STOP_LEFT = frozenset('.!?"')
+
+
+def drop_attribution(line: str) -> str:
+    """``line`` with every :data:`ATTRIBUTION` match replaced by a space (linear time)."""
+    out: list[str] = []
+    pos = 0
+    for m in ATTRIBUTION.finditer(line):
+        start = m.start()
+        if start < pos:
+            continue
+        if m.group("pre") is not None:
+            lo = max(pos, start - 60)
+            while start > lo and line[start - 1] not in _STOP_LEFT:
+                start -= 1
+        out.append(line[pos:start])
+        out.append(" ")
+        pos = m.end()
+    if not out:
+        return line
+    out.append(line[pos:])
+    return "".join(out)
+
 
 _WORD = re.compile(r"[а-яa-z0-9]+", re.I)
 _SENT = re.compile(r"(?<=[.!?…])\s+(?=[\"(\-]?[А-ЯA-Z0-9])")
@@ -144,7 +171,7 @@ def clean_text(text: str) -> str:
         if not line or BOILERPLATE_LINE.match(line):
             continue
         line = _READ_MORE.sub("", line).strip()
-        line = ATTRIBUTION.sub(" ", line).strip()
+        line = drop_attribution(line).strip()
         if line:
             out.append(line)
     return "\n".join(out)

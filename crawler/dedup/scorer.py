@@ -1,23 +1,30 @@
-"""Calibrated pair scorer (logistic regression over signals) and the vetoes.
+"""Calibrated pair scorer (logistic regression over signals), fixed penalties and vetoes.
 
-``p = σ(w · x)`` with ``x`` = :data:`FEATURES` computed by :func:`design_row` from
-:func:`crawler.dedup.signals.pair_signals`. Two weight sets: :data:`W_ENC` (encoder
-on) and :data:`W_NOENC` (``settings.encoder = False``).
+``p = σ(w · x + Σ penalties)`` with ``x`` = :data:`FEATURES` computed by
+:func:`design_row` from :func:`crawler.dedup.signals.pair_signals`. Two weight sets:
+:data:`W_ENC` (encoder on) and :data:`W_NOENC` (``settings.encoder = False`` or a side
+without a vector).
 
-Provenance of the weights: fitted by ``python -m crawler.dedup.calibrate``
-(L2-regularised logistic regression, Newton/IRLS in numpy, λ=1) on synthetic pairs:
-positives = rule-based reprints (:mod:`crawler.dedup.synth`: verbatim, trimmed,
-retitled, angle, paraphrase) of the FactRuEval-2016 news texts and of the project's own
-releases; negatives = random pairs, each text's nearest other text by TF-IDF
-(same-topic, different story) and year/figure/stage hard negatives. The dev set
-(../shared/eval/syndication-dev.jsonl) was used only to measure. See docs/dedup.md.
+Provenance of the weights: ``python -m crawler.dedup.calibrate`` (L2-regularised
+logistic regression, λ=1, Newton/IRLS in numpy) on the *candidate* pairs of the real
+reprint dev set (../shared/eval/syndication-dev.jsonl: pairs that share a rare term and
+no veto fires, i.e. the distribution the detector actually scores) plus synthetic
+reprint/hard-negative pairs of the FactRuEval-2016 texts and the project's releases
+(:mod:`crawler.dedup.synth`). Cross-validated figures (grouped by story, folds never
+split a group) are in docs/dedup.md. The fitted numbers are pasted here as constants;
+scikit-learn is not used at run time.
+
+Penalties (:data:`PENALTIES`, added to the logit) are hand-set, not fitted: the dev set
+holds only one or two examples of each, too few to fit, and the evidence they encode
+is near-decisive: a text attributed to a different person (``spk_conf``), or a text that
+says it was written on a different day (``rdate_conf``, e.g. «РИА Новости, 04.12.2025»
+vs «в среду, 7 мая»), is another release. Neither fires on any dev positive pair.
 
 Vetoes (:func:`vetoes`) force ``p = 0`` whatever the signals say:
 
 * ``window`` — both dates known and further apart than ``settings.window``;
 * ``year``   — both titles carry years and share none («… на 2026 год» vs «… на 2025 год»).
-  Disjoint years in the bodies only halve ``p`` (a reprint may quote the history:
-  «закрыт в 2015 году» vs «откроется в 2024 году»);
+  Disjoint years in the bodies only halve ``p`` (a reprint may quote the history);
 * ``figures`` — two or more units contradict (e.g. «76 лет» vs «74 года» and
   «1,2 млрд поездок» vs «1 млрд поездок») and no figure agrees.
 """
@@ -28,19 +35,22 @@ import math
 
 import numpy as np
 
-FEATURES = ("bias", "tfidf", "contain", "enc", "title", "title_na", "fig_agree", "fig_conf", "date_agree", "date_conf", "names")
+FEATURES = ("bias", "char", "tfidf", "contain", "enc", "title", "title_na", "names", "fig_agree", "fig_conf")
 
 # fitted by crawler/dedup/calibrate.py (see module doc); regenerate with `python -m crawler.dedup.calibrate`
-W_ENC = np.array([-3.851, 3.855, 0.435, 1.360, 1.710, 1.943, 1.457, -4.095, -0.618, -3.605, 0.012])
-W_NOENC = np.array([-3.501, 4.246, 0.798, 0.000, 1.918, 1.894, 1.444, -4.173, -0.575, -3.602, 0.100])
+W_ENC = np.array([-6.5, 4.9, 5.1, 1.7, 0.5, 2.8, 0.0, 2.6, 1.2, 0.0])
+W_NOENC = np.array([-6.3, 4.9, 5.1, 1.7, 0.0, 2.8, 0.0, 2.6, 1.2, 0.0])
+
+#: Hand-set logit penalties (see module doc).
+PENALTIES = {"spk_conf": -4.0, "rdate_conf": -4.0}
 
 
 def design_row(s: dict[str, float]) -> np.ndarray:
     """Feature vector (len(:data:`FEATURES`)) for a signal dict; NaN encoder → 0."""
     enc = s.get("enc", math.nan)
     return np.array(
-        [1.0, s["tfidf"], s["contain"], 0.0 if math.isnan(enc) else enc, s["title"], s["title_na"],
-         s["fig_agree"], min(s["fig_conf"], 3.0), s["date_agree"], s["date_conf"], s["names"]],
+        [1.0, s.get("char", 0.0), s["tfidf"], s["contain"], 0.0 if math.isnan(enc) else enc, s["title"],
+         s["title_na"], s["names"], s["fig_agree"], min(s["fig_conf"], 3.0)],
         dtype=np.float64,
     )  # fmt: skip
 
@@ -58,13 +68,26 @@ def vetoes(s: dict[str, float], window_days: float) -> list[str]:
     return out
 
 
-def probability(s: dict[str, float], window_days: float, encoder: bool = True) -> tuple[float, list[str]]:
-    """(calibrated probability, vetoes fired) for one pair's signals."""
+def logit(s: dict[str, float], w: np.ndarray) -> float:
+    """``w · x + penalties`` for one pair's signals."""
+    z = float(design_row(s) @ w)
+    for k, pen in PENALTIES.items():
+        z += pen * s.get(k, 0.0)
+    return z
+
+
+def probability(s: dict[str, float], window_days: float, encoder: bool = True, weights=None) -> tuple[float, list[str]]:
+    """(probability, vetoes fired) for one pair's signals.
+
+    ``weights``: optional ``(w_enc, w_noenc)`` overriding :data:`W_ENC`/:data:`W_NOENC`
+    (used by calibration).
+    """
     v = vetoes(s, window_days)
     if v:
         return 0.0, v
-    w = W_ENC if encoder and not math.isnan(s.get("enc", math.nan)) else W_NOENC
-    z = float(design_row(s) @ w)
+    we, wn = weights if weights is not None else (W_ENC, W_NOENC)
+    w = we if encoder and not math.isnan(s.get("enc", math.nan)) else wn
+    z = logit(s, w)
     p = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
     if s.get("year_conf", 0) > 0:
         p *= 0.5

@@ -4,6 +4,8 @@ Every function is pure; inputs are the numpy arrays described in
 :mod:`crawler.dedup.features`. :func:`pair_signals` returns a dict of floats with the
 keys in :data:`SIGNALS`:
 
+``char``       cosine of log-TF × IDF vectors of hashed character 3–5-grams
+               (:mod:`crawler.dedup.chargrams`); the strongest single signal.
 ``tfidf``      cosine of log-TF × IDF stem vectors (Salton & Buckley 1988; TF = 1+ln tf).
 ``contain``    max(|A∩B|/|A|, |A∩B|/|B|) over word 3-shingle sets (Broder 1997,
                "containment"); a cut copy scores ~1 against its full text.
@@ -17,19 +19,32 @@ keys in :data:`SIGNALS`:
 ``date_agree`` / ``date_conf``  shared / disjoint day-month mentions (0/1).
 ``names``      set cosine of name stems (places, objects, people).
 ``dt``         |Δ published| in days (NaN when a date is unknown).
+``spk_conf``   1 when both texts are attributed to someone and to nobody in common
+               (the Mayor's post vs a deputy mayor's release on the same project).
+``rdate_conf`` 1 when both texts say when they were written (``rdates`` or the
+               publication day) and the closest two such dates are more than
+               :data:`RDATE_DAYS` days apart (day-of-year distance, year ignored).
 """
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from crawler.dedup.features import TITLE_YEAR, Features
-from crawler.dedup.idf import DocFreq
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+from crawler.dedup.idf import DocFreq, HashedDocFreq
+
+#: Release dates further apart than this (days) conflict.
+RDATE_DAYS = 3.0
+_CUM = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
 
 SIGNALS = (
-    "tfidf", "contain", "enc", "title", "title_na", "fig_agree", "fig_conf",
+    "char", "spk_conf", "rdate_conf", "tfidf", "contain", "enc", "title", "title_na", "fig_agree", "fig_conf",
     "year_conf", "title_year_conf", "date_agree", "date_conf", "names", "dt",
 )  # fmt: skip
 
@@ -41,6 +56,51 @@ def tfidf_vector(f: Features, df: DocFreq) -> np.ndarray:
     w = (1.0 + np.log(f.tf.astype(np.float32))) * df.idf(f.terms)
     n = float(np.linalg.norm(w))
     return w / n if n else w
+
+
+def char_vector(f: Features, cdf: HashedDocFreq) -> np.ndarray:
+    """Unit-norm float32 weights aligned with ``f.chars`` ((1+ln tf)·idf)."""
+    if f.chars.size == 0:
+        return np.zeros(0, np.float32)
+    w = (1.0 + np.log(f.ctf.astype(np.float32))) * cdf.idf(f.chars)
+    n = float(np.linalg.norm(w))
+    return w / n if n else w
+
+
+def _doy(md: int) -> int:
+    m, d = divmod(int(md), 100)
+    return _CUM[min(12, max(1, m)) - 1] + d
+
+
+def _md_of(ts: float) -> int | None:
+    if math.isnan(ts):
+        return None
+    t = datetime.fromtimestamp(ts, MOSCOW)
+    return t.month * 100 + t.day
+
+
+def release_days(f: Features) -> list[int]:
+    """Day-of-year of ``f.rdates`` plus the publication day (Europe/Moscow)."""
+    out = [_doy(x) for x in f.rdates.tolist()]
+    md = _md_of(f.published_at)
+    if md is not None:
+        out.append(_doy(md))
+    return out
+
+
+def rdate_conflict(a: Features, b: Features) -> float:
+    """1.0 when some release date is known on both sides and none is within :data:`RDATE_DAYS`.
+
+    Only fires when at least one side has a date written in its text (two publication
+    times alone are the ``window`` veto's business).
+    """
+    if not (a.rdates.size or b.rdates.size):
+        return 0.0
+    da, db = release_days(a), release_days(b)
+    if not da or not db:
+        return 0.0
+    best = min(min(abs(x - y), 365 - abs(x - y)) for x in da for y in db)
+    return 1.0 if best > RDATE_DAYS else 0.0
 
 
 def sparse_cos(ta: np.ndarray, wa: np.ndarray, tb: np.ndarray, wb: np.ndarray) -> float:
@@ -93,10 +153,14 @@ def figure_agreement(a: Features, b: Features) -> tuple[int, int]:
 _EMPTY_UNIT = 0  # crc32("") == 0
 
 
-def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=None, vb=None) -> dict[str, float]:
+def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=None, vb=None, ca=None, cb=None) -> dict[str, float]:
     """All signals for one pair. ``wa``/``wb`` from :func:`tfidf_vector`; ``va``/``vb``
-    optional dequantised float32 unit vectors (computed from ``f.vec`` when omitted)."""
+    optional dequantised float32 unit vectors (computed from ``f.vec`` when omitted);
+    ``ca``/``cb`` from :func:`char_vector` (``char`` = 0 when omitted)."""
     s: dict[str, float] = {}
+    s["char"] = sparse_cos(a.chars, ca, b.chars, cb) if ca is not None and cb is not None else 0.0
+    s["spk_conf"] = 1.0 if a.speakers.size and b.speakers.size and not np.intersect1d(a.speakers, b.speakers).size else 0.0
+    s["rdate_conf"] = rdate_conflict(a, b)
     s["tfidf"] = sparse_cos(a.terms, wa, b.terms, wb)
     s["contain"] = containment(a.shingles, b.shingles)
     if a.vec.size and b.vec.size:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crawler.config import SelectorProfile
 from crawler.errors import ParseError
-from crawler.parse.dom import gc_paused, load_page
+from crawler.parse.dom import class_tokens, gc_paused, load_page
 from crawler.parse.layers import LayerResult, generic_layer, metadata_layer, profile_finish, profile_prepare
 from crawler.parse.metadata import read_metadata
 from crawler.parse.profiles import layer_profiles
@@ -29,7 +29,7 @@ def run_layers(html: str, url: str, profile: SelectorProfile | None = None, *, e
     page = load_page(html)
     md = read_metadata(page.tree, html)
     prepared = []
-    for name, prof in layer_profiles(profile, profile_name, None if everything else html):
+    for name, prof in layer_profiles(profile, profile_name, None if everything else class_tokens(html)):
         r, hold = profile_prepare(page, prof)
         prepared.append((name, prof, r, hold))
     protect = [b for *_, hold in prepared for b in hold.bodies]

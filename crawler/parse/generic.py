@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.parse.dom import HEADINGS, Page, Segment, attr_value_re, selector_for
+from crawler.parse.dom import HEADINGS, Page, attr_value_re, selector_for
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
 
 _ENDS = frozenset('.;:!?»"…)')
@@ -20,75 +20,77 @@ _MIN_BODY = 80
 _SPLIT_TITLE_RE = re.compile(r"\s+(?:\||::|—|–|-|/|«|»|·)\s+")
 
 
-def _is_content(s: Segment) -> bool:
-    n = len(s.text)
-    if s.links > 0.3 * n or s.tag == "h1":
-        return False
-    return n >= 50 or (n >= 20 and s.text[-1] in _ENDS)
-
-
 def choose_container(page: Page) -> int | None:
-    """mem_id of the element holding the main text, or ``None`` when nothing text-like is found."""
+    """mem_id of the element holding the main text, or ``None`` when nothing text-like is found
+    (or when the best candidate is mostly link text: a list page, a sitemap)."""
     segs = page.walk()
-    good: dict[int, float] = {}
-    links: dict[int, float] = {}
+    # block id -> [decayed signed score mass, content chars, link chars]
+    cur: dict[int, list[float]] = {}
+    ends = _ENDS
     for s in segs:
-        if _is_content(s):
-            good[s.block] = good.get(s.block, 0) + len(s.text) - s.links
-        elif s.links:
-            links[s.block] = links.get(s.block, 0) + s.links
-    if not good:
+        text = s.text
+        n = len(text)
+        lk = s.links
+        if lk <= 0.3 * n and s.tag != "h1" and (n >= 50 or (n >= 20 and text[-1] in ends)):
+            v = n - lk
+            e = cur.get(s.block)
+            if e is None:
+                cur[s.block] = [v, v, 0.0]
+            else:
+                e[0] += v
+                e[1] += v
+        elif lk:
+            e = cur.get(s.block)
+            if e is None:
+                cur[s.block] = [-1.5 * lk, 0.0, lk]
+            else:
+                e[0] -= 1.5 * lk
+                e[2] += lk
+    if not any(e[1] for e in cur.values()):
         return None
     # Propagate masses upwards level by level; siblings merge at their parent, so the work is
     # proportional to the number of distinct ancestors, not blocks × depth.
-    score: dict[int, float] = {}
-    total_good: dict[int, float] = {}
-    total_links: dict[int, float] = {}
-    cur: dict[int, list[float]] = {b: [v, v, 0.0] for b, v in good.items()}
-    for b, v in links.items():
-        e = cur.get(b)
-        if e is None:
-            cur[b] = [-1.5 * v, 0.0, v]
-        else:
-            e[0] -= 1.5 * v
-            e[2] += v
+    acc: dict[int, list[float]] = {}
     parent_of = page.parent_of
     for k in range(10):  # beyond ~10 levels the weight is < 1 %: page wrappers cannot win
         nxt: dict[int, list[float]] = {}
         f = 1.0 if k == 0 else 0.6
-        for nid, (sc, gd, lk) in cur.items():
-            score[nid] = score.get(nid, 0.0) + sc
-            total_good[nid] = total_good.get(nid, 0.0) + gd
-            total_links[nid] = total_links.get(nid, 0.0) + lk
-            par = parent_of.get(nid)
-            if par is None:
-                continue
-            e = nxt.get(par)
-            if e is None:
-                nxt[par] = [sc * f, gd, lk]
+        for nid, e in cur.items():
+            a = acc.get(nid)
+            if a is None:
+                acc[nid] = e[:]
             else:
-                e[0] += sc * f
-                e[1] += gd
-                e[2] += lk
+                a[0] += e[0]
+                a[1] += e[1]
+                a[2] += e[2]
+            par = parent_of.get(nid)
+            if par is not None:
+                n2 = nxt.get(par)
+                if n2 is None:
+                    nxt[par] = [e[0] * f, e[1], e[2]]
+                else:
+                    n2[0] += e[0] * f
+                    n2[1] += e[1]
+                    n2[2] += e[2]
         cur = nxt
         if not cur:
             break
-    chain = page.chain
-    best = max(score.values())
+    best = max(a[0] for a in acc.values())
     if best < _MIN_BODY:
         return None
-
-    cands = [n for n, v in score.items() if v >= 0.98 * best]
+    chain = page.chain
+    cands = [n for n, a in acc.items() if a[0] >= 0.98 * best]
     win = max(cands, key=lambda n: len(chain(n)))
-    if total_links.get(win, 0) > 0.5 * total_good.get(win, 0):
+    if acc[win][2] > 0.5 * acc[win][1]:
         return None  # a list of links with teasers (a list page, a sitemap), not an article
     while True:
-        par = page.parent_of.get(win)
-        if par is None or page.node_of.get(par) is None or page.node_of[par].tag in ("body", "html"):
+        par = parent_of.get(win)
+        node = page.node_of.get(par) if par is not None else None
+        if node is None or node.tag in ("body", "html") or par not in acc:
             break
-        extra = total_good.get(par, 0) - total_good.get(win, 0)
-        extra_links = total_links.get(par, 0) - total_links.get(win, 0)
-        if extra > 0.25 * total_good.get(win, 0) and extra_links < 0.5 * extra:
+        extra = acc[par][1] - acc[win][1]
+        extra_links = acc[par][2] - acc[win][2]
+        if extra > 0.25 * acc[win][1] and extra_links < 0.5 * extra:
             win = par
         else:
             break
@@ -156,8 +158,9 @@ def generic_title(page: Page, doc_title: str, site_name: str = "", first_body: i
     if best is not None and best_score >= 1.5:
         return best
     if len(pk) >= 8 and not looks_like_site_name(part):
+        plen = len(part)
         for i, s in enumerate(segs):
-            if len(s.text) < 400 and s.links < 0.5 * len(s.text) and _key(s.text) == pk:
+            if abs(len(s.text) - plen) <= 6 and s.links < 0.5 * len(s.text) and _key(s.text) == pk:
                 return s.text, i
     if first_body is not None:
         for i in range(first_body - 1, max(-1, first_body - 6), -1):

@@ -109,7 +109,10 @@ def profile_prepare(page: Page, prof: SelectorProfile) -> tuple[LayerResult, Pro
     r.tags = _uniq(normalize_space(n.text(deep=True)) for n in _safe_css(tree, prof.tags))
     hold = ProfileHold(bodies=_safe_css(tree, prof.body))
     if hold.bodies:
-        hold.drop_ids = {page.register(d) for sel in prof.drop for d in _safe_css(tree, sel)}
+        drops = _safe_css(tree, ", ".join(prof.drop)) if prof.drop else []
+        if prof.drop and not drops and len(prof.drop) > 1:  # one bad selector spoils the list: try each
+            drops = [d for sel in prof.drop for d in _safe_css(tree, sel)]
+        hold.drop_ids = {page.register(d) for d in drops}
     return r, hold
 
 
@@ -164,8 +167,12 @@ def generic_layer(page: Page, md: Metadata, base: str) -> LayerResult:
     first_body = None
     if win is not None:
         chain = page.chain
+        memo: dict[int, bool] = {}
         for i, s in enumerate(page.walk()):
-            if win in chain(s.block):
+            inside = memo.get(s.block)
+            if inside is None:
+                inside = memo[s.block] = win in chain(s.block)
+            if inside:
                 if first_body is None:
                     first_body = i
                 segs.append(s)

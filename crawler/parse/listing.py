@@ -13,7 +13,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborNode
 
 from crawler.config import SelectorProfile
-from crawler.parse.dom import Page, gc_paused, load_page
+from crawler.parse.dom import Page, class_tokens, gc_paused, load_page
 from crawler.parse.pager import find_next
 from crawler.parse.profiles import BUILTIN_PROFILES, layer_profiles
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
@@ -189,7 +189,7 @@ def _parse_list(html: str, base_url: str, profile: SelectorProfile | None, profi
     layer = ""
     pager_sel = profile.pager if profile is not None else None
     next_url = find_next(page.tree, base, pager_sel or BUILTIN_PROFILES["bitrix"].pager)  # before chrome removal
-    for name, prof in layer_profiles(profile, profile_name, html):
+    for name, prof in layer_profiles(profile, profile_name, class_tokens(html)):
         if prof.list_item:
             items = _profile_items(page, prof, base)
             if items:

@@ -79,9 +79,9 @@ def _ld_list(v) -> list[str]:
     return []
 
 
-def _jsonld(tree: LexborHTMLParser) -> list[dict]:
+def _jsonld(scripts: list[LexborNode]) -> list[dict]:
     found: list[dict] = []
-    for s in tree.css('script[type="application/ld+json" i]'):
+    for s in scripts:
         raw = s.text(deep=True).strip()
         if not raw:
             continue
@@ -103,34 +103,62 @@ def time_node_date(node: LexborNode) -> datetime | None:
     return parse_ru_datetime(a.get("datetime") or a.get("content") or node.text())
 
 
+_META_QUERY = (
+    'meta[content], title, link[rel="canonical" i][href], script[type="application/ld+json" i], '
+    '[itemprop="headline"], [itemprop="name headline"], [itemprop="datePublished"], [itemprop="articleBody"], '
+    "time[datetime], time[pubdate]"
+)
+
+
 def read_metadata(tree: LexborHTMLParser, html: str | None = None) -> Metadata:
-    """Collect metadata from the whole document (head and body). Never raises.
+    """Collect metadata from the whole document (head and body) in one selector query. Never raises.
 
-    With the source ``html`` given, queries for features absent from it (JSON-LD, microdata,
-    ``<time>``, canonical link) are skipped.
+    ``html`` is accepted for API symmetry and ignored.
     """
-    def has(*needles: str) -> bool:
-        return html is None or any(n in html for n in needles)
-
     md = Metadata()
     meta: dict[str, str] = {}
     tags: list[str] = []
-    for m in tree.css("meta[content]"):
-        a = m.attributes
-        key = (a.get("property") or a.get("name") or a.get("itemprop") or "").strip().lower()
-        val = a.get("content") or ""
-        if not key or not val.strip():
+    ld_nodes: list[LexborNode] = []
+    headline = body_node = title_node = None
+    time_nodes: list[LexborNode] = []
+    for node in tree.css(_META_QUERY):
+        tag = node.tag
+        a = node.attributes
+        if tag == "meta":
+            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").strip().lower()
+            val = a.get("content") or ""
+            if key and val.strip():
+                if key == "article:tag":
+                    tags.append(normalize_space(val))
+                meta.setdefault(key, val)
+            if key == "datepublished":
+                continue
+        elif tag == "title":
+            if title_node is None:
+                title_node = node
             continue
-        if key == "article:tag":
-            tags.append(normalize_space(val))
-        meta.setdefault(key, val)
-    t = tree.css_first("title")
-    md.doc_title = normalize_space(t.text()) if t else ""
+        elif tag == "link":
+            if not md.canonical:
+                md.canonical = a.get("href") or ""
+            continue
+        elif tag == "script":
+            ld_nodes.append(node)
+            continue
+        prop = a.get("itemprop") or ""
+        if prop in ("headline", "name headline"):
+            if headline is None:
+                headline = node
+        elif prop == "articleBody":
+            if body_node is None:
+                body_node = node
+        elif prop == "datePublished" or tag == "time":
+            time_nodes.append(node)
+    md.doc_title = normalize_space(title_node.text()) if title_node is not None else ""
     md.site_name = normalize_space(meta.get("og:site_name", ""))
-    link = tree.css_first('link[rel="canonical" i][href]') if has("canonical") else None
-    md.canonical = (link.attributes.get("href") or "") if link else ""
+    md.time_nodes = time_nodes
+    md.body_node = body_node
 
-    lds = _jsonld(tree) if has("ld+json", "LD+JSON", "ld+JSON") else []
+    lds = _jsonld(ld_nodes) if ld_nodes else []
     ld = lds[0] if lds else {}
     md.title = normalize_space(
         _ld_text(ld.get("headline")) or meta.get("og:title") or meta.get("twitter:title") or _ld_text(ld.get("name")) or ""
@@ -158,12 +186,6 @@ def read_metadata(tree: LexborHTMLParser, html: str | None = None) -> Metadata:
     sect = _ld_list(ld.get("articleSection")) + ([meta["article:section"]] if meta.get("article:section") else [])
     md.tags = [normalize_space(x) for x in sect + tags + _ld_list(ld.get("keywords")) if normalize_space(x)]
 
-    # Microdata and <time datetime> (anywhere in the document).
-    if not md.title and has("itemprop"):
-        h = tree.css_first('[itemprop="headline"], [itemprop="name headline"]')
-        if h:
-            md.title = normalize_space(h.attributes.get("content") or h.text())
-    if has("<time", "<TIME", "datePublished"):
-        md.time_nodes = tree.css('[itemprop="datePublished"], time[datetime], time[pubdate]')
-    md.body_node = tree.css_first('[itemprop="articleBody"]') if has("articleBody") else None
+    if not md.title and headline is not None:
+        md.title = normalize_space(headline.attributes.get("content") or headline.text())
     return md

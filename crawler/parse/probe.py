@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crawler.config import SelectorProfile
 from crawler.parse.article import run_layers
+from crawler.parse.dom import gc_paused
 
 
 def probe_layers(html: str, url: str, profile: SelectorProfile | None = None, *,
@@ -16,7 +17,9 @@ def probe_layers(html: str, url: str, profile: SelectorProfile | None = None, *,
     ``generic``.  Never raises on bad markup (a layer that finds nothing reports empty values).
     """
     out: dict[str, dict] = {}
-    for name, r in run_layers(html, url, profile, everything=True, profile_name=profile_name):
+    with gc_paused():
+        results = run_layers(html, url, profile, everything=True, profile_name=profile_name)
+    for name, r in results:
         text = "\n\n".join(r.paragraphs)
         out[name] = {
             "title": r.title,

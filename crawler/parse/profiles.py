@@ -30,16 +30,17 @@ BUILTIN_PROFILES: dict[str, SelectorProfile] = {
 
 
 #: A built-in profile is only tried on pages whose source contains one of these strings.
-BUILTIN_MARKERS: dict[str, tuple[str, ...]] = {"bitrix": ("primary_content", "newslist", "news_date")}
+BUILTIN_MARKERS: dict[str, tuple[str, ...]] = {"bitrix": ("primary_content", "newslist", "news_date", "b-text-content")}
 
 
 def layer_profiles(profile: SelectorProfile | None, name: str | None = None,
-                   html: str | None = None) -> list[tuple[str, SelectorProfile]]:
+                   classes: set[str] | None = None) -> list[tuple[str, SelectorProfile]]:
     """The profile layers to try, in order: ``profile:<name>`` (configured), then ``profile:bitrix``.
 
     ``name`` labels the configured profile in ``layers`` (default ``"custom"``).  A configured
-    profile identical to a built-in one is not tried twice.  With ``html`` given, built-in
-    profiles whose :data:`BUILTIN_MARKERS` do not occur in it are skipped (a cheap pre-check).
+    profile identical to a built-in one is not tried twice.  With ``classes`` (the class names
+    and ids used on the page) given, built-in profiles none of whose :data:`BUILTIN_MARKERS`
+    is among them are skipped (a cheap pre-check).
     """
     out: list[tuple[str, SelectorProfile]] = []
     if profile is not None:
@@ -47,7 +48,7 @@ def layer_profiles(profile: SelectorProfile | None, name: str | None = None,
     for bname, bprof in BUILTIN_PROFILES.items():
         if profile is not None and bprof == profile:
             continue
-        if html is not None and not any(m in html for m in BUILTIN_MARKERS.get(bname, ("",))):
+        if classes is not None and not any(m in classes for m in BUILTIN_MARKERS.get(bname, ())):
             continue
         out.append((f"profile:{bname}", bprof))
     return out

@@ -258,7 +258,7 @@ async def serve(net: "SimNetwork", layout: str = "addresses"):
     addresses = {sid: tuple(s.getsockname()[:2]) for sid, s in socks.items()}
     reg = _Registry()
     app = make_app(net, {a: sid for sid, a in addresses.items()}, reg)
-    config = uvicorn.Config(app, lifespan="off", log_level="debug", access_log=False, http=_protocol_class(reg),
+    config = uvicorn.Config(app, lifespan="off", log_level="critical", access_log=False, http=_protocol_class(reg),
                             server_header=False, timeout_keep_alive=60, timeout_graceful_shutdown=1, backlog=256)
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=list(socks.values())))
