@@ -54,7 +54,7 @@ from crawler.dedup.signals import char_vector, pair_signals, tfidf_vector
 
 CAND_CHAR = 0.08
 CAND_TFIDF = 0.05
-SYNTH_WEIGHT = 0.3
+SYNTH_WEIGHT = 0.05
 DELTAS = tuple(np.round(np.arange(-3.0, 3.01, 0.25), 2))
 
 

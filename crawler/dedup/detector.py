@@ -4,17 +4,20 @@ State (all in RAM, rebuilt by the pipeline at start-up through :meth:`Detector.a
 
 * every article: ``doc id → (story id, published POSIX s, text length)`` (~150 B);
 * every story: member list and canonical doc id;
-* hot articles only (see :mod:`crawler.dedup.index`): full :class:`Features`;
-* document frequencies (:class:`crawler.dedup.idf.DocFreq`).
+* hot articles only (see :mod:`crawler.dedup.index`): full :class:`Features` and
+  their cached TF-IDF weights;
+* document frequencies of stems (:class:`crawler.dedup.idf.DocFreq`) and of hashed
+  character n-grams (:class:`crawler.dedup.idf.HashedDocFreq`).
 
 Attach rule (no chaining). For each candidate story, the new article is scored
 (:func:`crawler.dedup.scorer.probability`) against the story's canonical ``C`` and
 its hot members (at most :data:`MAX_MEMBERS`, canonical first, then most recent).
-With ``n`` scored members and quorum ``q = ceil(n/3)``, ``Q`` is the q-th highest
-member probability and the story score is ``S = sqrt(p(C) · Q)`` (when the canonical
-is no longer hot, ``p(C)`` is the best member probability). An article that matches
-one member but not the canonical scores low, so A~B, B~C, A≁C never pulls C into
-A's story via B. The best story wins if ``S ≥ settings.threshold``.
+With ``n`` scored members the story score ``S`` is the mean of the ``n//2 + 1``
+highest member probabilities (:func:`story_score`: average link over a strict
+majority). An article that matches one member but not the rest scores about
+half, so A~B, B~C, A≁C never pulls C into A's story via B. The best story wins if
+``S ≥ settings.threshold``. The rule and the scorer's intercept were chosen by
+grouped cross-validation (:mod:`crawler.dedup.calibrate`, docs/dedup.md).
 """
 
 from __future__ import annotations
@@ -35,8 +38,6 @@ from crawler.types import StoryDecision
 
 #: Members of one story scored per decision.
 MAX_MEMBERS = 12
-#: How far the story score may exceed the canonical's probability (see :func:`story_score`).
-CANON_SLACK = 0.25
 #: Slack (days) beyond the window before a hot article is evicted.
 EVICT_SLACK_DAYS = 1.0
 
@@ -208,10 +209,12 @@ class Detector:
         }
 
 
-def story_score(ps: list[float], p_canonical: float) -> float:
-    """Story score from the member probabilities ``ps`` (see module doc): the average
-    link ``mean(ps)``, capped by ``p_canonical + CANON_SLACK`` so that a story whose
-    canonical is clearly unrelated is never joined through its other members."""
+def story_score(ps: list[float], p_canonical: float = 0.0) -> float:
+    """Story score: mean of the ``k = n//2 + 1`` highest member probabilities (a strict
+    majority of the ``n`` scored members; ``p_canonical`` is unused and kept for the
+    explanation). A new article must match most of a story, not one member, so
+    A~B, B~C, A≁C never pulls C in through B (with n = 2 both members count)."""
     if not ps:
         return 0.0
-    return min(sum(ps) / len(ps), p_canonical + CANON_SLACK)
+    top = sorted(ps, reverse=True)[: len(ps) // 2 + 1]
+    return sum(top) / len(top)

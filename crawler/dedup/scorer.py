@@ -42,7 +42,7 @@ W_ENC = np.array([-6.5, 4.9, 5.1, 1.7, 0.5, 2.8, 0.0, 2.6, 1.2, 0.0])
 W_NOENC = np.array([-6.3, 4.9, 5.1, 1.7, 0.0, 2.8, 0.0, 2.6, 1.2, 0.0])
 
 #: Hand-set logit penalties (see module doc).
-PENALTIES = {"spk_conf": -4.0, "rdate_conf": -4.0}
+PENALTIES = {"spk_conf": -8.0, "rdate_conf": -8.0}
 
 
 def design_row(s: dict[str, float]) -> np.ndarray:

@@ -77,6 +77,18 @@ def _attr_values(html: str) -> set[tuple[str, str]]:
 
 
 _DECISIONS: dict[tuple[int, str], bool] = {}
+_CSS_SAFE_RE = re.compile(r"[^\"\\\x00-\x1f\x7f]+")
+
+
+def safe_css(node, selector: str | None) -> list[LexborNode]:
+    """``node.css(selector)`` that returns ``[]`` for an empty or unparsable selector (user
+    profiles, selectors built from page class names) instead of raising."""
+    if not selector:
+        return []
+    try:
+        return node.css(selector)
+    except Exception:
+        return []
 
 
 def class_tokens(html: str) -> set[str]:
@@ -112,9 +124,10 @@ def selector_for(html: str, pattern: re.Pattern[str]) -> str:
     for n, v in values:
         d = _DECISIONS.get((pid, v))
         if d is None:
-            d = _DECISIONS[(pid, v)] = bool(v) and pattern.search(v) is not None and "\\" not in v and '"' not in v
+            d = _DECISIONS[(pid, v)] = bool(v) and pattern.search(v) is not None and _CSS_SAFE_RE.fullmatch(v) is not None
         if d:
             out.append(f'[{n}="{v}"]')
+    # (values with quotes, backslashes or control characters were rejected above: no escaping needed)
     out.sort()
     return ", ".join(out)
 
@@ -217,7 +230,10 @@ class Page:
         if extra:
             sel.append(extra)
         if sel:
-            nodes += body.css(", ".join(sel))
+            found = safe_css(body, ", ".join(sel))
+            if not found and len(sel) > 1:
+                found = [n for x in sel for n in safe_css(body, x)]
+            nodes += found
         if not nodes:
             return self._removed
         keep: set[int] = set()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.parse.dom import HEADINGS, Page, attr_value_re, selector_for
+from crawler.parse.dom import HEADINGS, Page, attr_value_re, safe_css, selector_for
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
 
 _ENDS = frozenset('.;:!?»"…)')
@@ -187,7 +187,7 @@ def generic_date(page: Page, title_idx: int | None, body_ids: set[int] | None):
                 if dt:
                     return dt
     sel = selector_for(page.html, _DATE_ATTR_RE)
-    for node in page.tree.css("time, " + sel if sel else "time"):
+    for node in safe_css(page.tree, "time, " + sel if sel else "time"):
         t = node.text(deep=True)
         if len(t) < 120 and looks_like_date(t):
             dt = parse_ru_datetime(t)
@@ -210,7 +210,7 @@ _LEAD_ATTR_RE = attr_value_re(("lead", "anons", "announce", "intro", "summary", 
 def generic_lead(page: Page) -> str:
     """Text of a non-chrome ``*lead*``/``*anons*``/``*intro*`` element (30–1000 chars), else ``""``."""
     sel = selector_for(page.html, _LEAD_ATTR_RE)
-    for node in page.tree.css(sel) if sel else ():
+    for node in safe_css(page.tree, sel):
         t = normalize_space(node.text(deep=True))
         if 30 <= len(t) <= 1000:
             return t

@@ -187,5 +187,5 @@ def generic_layer(page: Page, md: Metadata, base: str) -> LayerResult:
     r.lead = generic_lead(page)
     sel = selector_for(page.html, _TAG_ATTR_RE)
     sel = 'a[rel~="tag"]' + "".join(f", {x} a" for x in sel.split(", ") if x)
-    r.tags = _uniq(normalize_space(n.text(deep=True)) for n in page.tree.css(sel))
+    r.tags = _uniq(normalize_space(n.text(deep=True)) for n in _safe_css(page.tree, sel))
     return r

@@ -91,19 +91,19 @@ def _generic_items(page: Page, base: str) -> list[ListItem]:
     page.commit_strip()
     host = host_key(base)
     links: list[tuple[LexborNode, str]] = []
-    fallback: list[tuple[LexborNode, str]] = []
-    for a in body.css("a[href]"):
-        url = absolute_url(a.attributes.get("href") or "", base)
+    others: list[tuple[LexborNode, str]] = []
+    for a in page.tree.tags("a"):
+        href = a.attributes.get("href")
+        if not href:
+            continue
+        url = absolute_url(href, base)
         if not url or url == base or host_key(url) != host:
             continue
         page.register(a)
-        if is_detail_like(url):
-            links.append((a, url))
-        elif len(normalize_space(a.text(deep=True))) >= 15:
-            fallback.append((a, url))
+        (links if is_detail_like(url) else others).append((a, url))
     need_date = not links
-    if need_date:
-        links = fallback
+    if need_date:  # no article-like URL at all: links with a title-like text whose item shows a date
+        links = [(a, u) for a, u in others if len(normalize_space(a.text(deep=True))) >= 15]
     urls_under: dict[int, set[str]] = {}
     for a, url in links:
         for k, anc in enumerate(page.ancestors(a.mem_id)):

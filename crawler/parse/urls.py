@@ -75,6 +75,7 @@ def absolute_url(href: str, base: str) -> str | None:
     return url if url.startswith(("http://", "https://")) else None
 
 
+@lru_cache(maxsize=8192)
 def host_key(url: str) -> str:
     """Host without ``www.``, lower-case (used for "same site" tests)."""
     try:
@@ -98,6 +99,7 @@ _NOT_ARTICLE_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
 def is_detail_like(url: str) -> bool:
     """True when the URL path looks like one article (``/presscenter/news/detail/8934877.html``,
     ``/news/2024/05/some-long-slug/``, ``?ELEMENT_ID=123``) and not like a file, pager or search page."""
