@@ -26,7 +26,8 @@ from crawler.dedup import Detector, Doc, Featurizer, Features
 from crawler.errors import FetchError, MosnewsError, ParseError, StorageError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
-from crawler.parse import BUILTIN_PROFILES, decode_html, parse_article, parse_list
+from crawler.parse import decode_html, parse_article, parse_list
+from crawler.parse.profiles import resolve_profile
 from crawler.recluster import canonical_rule
 from crawler.types import ListItem, ParsedArticle
 from storage import Store
@@ -61,13 +62,13 @@ def source_rows(settings: Settings) -> list[SourceRow]:
     return [SourceRow(s.id, s.name, s.okrug, s.kind, s.url, s.enabled) for s in settings.sources]
 
 
-def profile_for(settings: Settings, source: SourceSettings) -> SelectorProfile | None:
-    """The selector profile a source asks for: inline ``selectors``, else a named profile, else ``None``."""
-    if source.selectors is not None:
-        return source.selectors
-    if source.profile:
-        return settings.profiles.get(source.profile) or BUILTIN_PROFILES.get(source.profile)
-    return None
+def profile_for(settings: Settings, source: SourceSettings) -> tuple[str | None, SelectorProfile | None]:
+    """``(label, profile)`` for a source: its named profile, overridden field by field by inline ``selectors``.
+
+    Raises:
+        ConfigError: the source names an unknown profile.
+    """
+    return resolve_profile(source.profile, source.selectors, settings.profiles)
 
 
 class Pipeline:
@@ -104,6 +105,8 @@ class Pipeline:
 
     async def open(self) -> None:
         """Sync configured sources into the DB and load the detector's window of recent features."""
+        for src in self.settings.enabled_sources():
+            profile_for(self.settings, src)  # raises ConfigError for an unknown profile name
         await asyncio.to_thread(self.store.sync_sources, source_rows(self.settings))
         self._stories_version = await asyncio.to_thread(stories_version, self.store)
         await asyncio.to_thread(self._load_index)
@@ -177,7 +180,7 @@ class Pipeline:
         row = await asyncio.to_thread(self.store.get_source, source.id)
         backfill = row is None or not row.backfilled
         since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
-        profile = profile_for(self.settings, source)
+        label, profile = profile_for(self.settings, source)
         url: str | None = source.url
         etag = last_mod = None
         todo: list[ListItem] = []
@@ -198,7 +201,7 @@ class Pipeline:
                 report.not_modified = True
                 break
             html, _enc = decode_html(res.content, res.content_type, source.encoding)
-            page = parse_list(html, res.final_url, profile)
+            page = parse_list(html, res.final_url, profile, profile_name=label)
             if not page.items:
                 # An empty first page is a markup-change signal only for a source that used to
                 # yield items ("stopped yielding"); a new, empty press centre is just empty.
@@ -229,7 +232,7 @@ class Pipeline:
             seen.add(url)
             url = page.next_url
 
-        stored = await self._process_items(source, todo, profile, report, slog, alert=not (backfill and self.settings.alerts.first_run == "skip"))
+        stored = await self._process_items(source, todo, (label, profile), report, slog, alert=not (backfill and self.settings.alerts.first_run == "skip"))
         if todo and stored == 0 and report.failed >= min(2, len(todo)) and empty is False:
             empty = True  # every detail page failed to parse: markup change
         return CrawlOutcome(
@@ -247,7 +250,7 @@ class Pipeline:
         self,
         source: SourceSettings,
         items: list[ListItem],
-        profile: SelectorProfile | None,
+        profile: tuple[str | None, SelectorProfile | None],
         report: SourceReport,
         slog: logging.LoggerAdapter[logging.Logger],
         *,
@@ -271,12 +274,16 @@ class Pipeline:
         return len(good)
 
     async def _fetch_article(
-        self, source: SourceSettings, item: ListItem, profile: SelectorProfile | None, slog: logging.LoggerAdapter[logging.Logger]
+        self,
+        source: SourceSettings,
+        item: ListItem,
+        profile: tuple[str | None, SelectorProfile | None],
+        slog: logging.LoggerAdapter[logging.Logger],
     ) -> ParsedArticle | None:
         try:
             res = await self.fetcher.fetch(item.url)
             html, _enc = decode_html(res.content, res.content_type, source.encoding)
-            article = parse_article(html, item.url, profile)
+            article = parse_article(html, item.url, profile[1], profile_name=profile[0])
         except (FetchError, ParseError) as exc:
             if isinstance(exc, ParseError):
                 metrics.PARSE_FAILURES.labels("detail").inc()

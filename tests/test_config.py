@@ -84,3 +84,14 @@ def test_cli_bad_config_exit_2_without_traceback(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )
     assert missing.returncode == 2 and "not found" in missing.stderr
+
+
+def test_cli_unknown_profile_exit_2(tmp_path: Path) -> None:
+    p = tmp_path / "c.yaml"
+    p.write_text(
+        f"database:\n  url: sqlite:///{tmp_path / 'x.db'}\nsources:\n"
+        "  - id: arbat\n    name: Управа района Арбат\n    url: http://127.0.0.1:9/presscenter/news/\n    profile: joomla\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--config", str(p)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "unknown profile 'joomla'" in proc.stderr and "Traceback" not in proc.stderr

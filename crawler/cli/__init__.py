@@ -3,17 +3,13 @@ importing them here registers their commands on :data:`crawler.cli.app.app`."""
 
 from __future__ import annotations
 
+from crawler.cli import alerts as _alerts  # noqa: F401  alerts list|test|retry
+from crawler.cli import crawl as _crawl  # noqa: F401  crawl, run, sources, probe, reparse
+from crawler.cli import demo as _demo  # noqa: F401  demo
+from crawler.cli import ops as _ops  # noqa: F401  status
+from crawler.cli import query as _query  # noqa: F401  releases, search, export
+from crawler.cli import stories as _stories  # noqa: F401  story, merge, split, recluster, cluster
 from crawler.cli.app import app
-
-# Command modules register themselves on ``app`` when imported.
-from crawler.cli import crawl as _crawl  # noqa: F401,E402
-
-for _name in ("stories", "alerts", "query", "ops", "demo"):
-    try:
-        __import__(f"crawler.cli.{_name}")
-    except ModuleNotFoundError as _exc:  # a command module not written yet
-        if _exc.name != f"crawler.cli.{_name}":
-            raise
 
 
 def main() -> None:

@@ -63,6 +63,8 @@ def crawl(
         reports, dispatched = asyncio.run(
             crawl_once(settings, store, source_ids=source, since=since.date() if since else None, deliver=not no_alerts, progress=progress)
         )
+    except ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
     except StorageError as exc:
         fail(str(exc), EXIT_DATABASE)
     finally:
@@ -93,6 +95,8 @@ def run(
     store = open_db(settings)
     try:
         asyncio.run(Daemon(settings, store).run())
+    except ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
     except StorageError as exc:
         fail(str(exc), EXIT_DATABASE)
     finally:
@@ -144,10 +148,14 @@ def probe(
 ) -> None:
     """Fetch one page and show what each extraction layer found (check a live site before adding it)."""
     from crawler.fetch import Fetcher
-    from crawler.parse import BUILTIN_PROFILES, decode_html, parse_list, probe_layers
+    from crawler.parse import decode_html, parse_list, probe_layers
+    from crawler.parse.profiles import resolve_profile
 
     settings = get_settings(config) if config.exists() else Settings()
-    prof = (settings.profiles.get(profile) or BUILTIN_PROFILES.get(profile)) if profile else None
+    try:
+        label, prof = resolve_profile(profile, None, settings.profiles)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
 
     async def go() -> tuple[str, str, str]:
         async with Fetcher(settings.fetch) as f:
@@ -160,12 +168,12 @@ def probe(
     except FetchError as exc:
         fail(str(exc), 1)
     typer.echo(f"url: {final}\nencoding: {enc}")
-    listing = parse_list(html, final, prof)
+    listing = parse_list(html, final, prof, profile_name=label)
     typer.echo(f"\n== as a list page (layer {listing.layer or '-'}): {len(listing.items)} items, next: {listing.next_url}")
     for it in listing.items[:10]:
         typer.echo(f"  {it.published_at.isoformat() if it.published_at else '-':<25} {it.url}  {it.title or ''}")
     typer.echo("\n== as a detail page, by layer:")
-    typer.echo(json.dumps(probe_layers(html, final, prof), ensure_ascii=False, indent=2, default=str))
+    typer.echo(json.dumps(probe_layers(html, final, prof, profile_name=label), ensure_ascii=False, indent=2, default=str))
 
 
 @app.command()
@@ -187,9 +195,10 @@ def reparse(
         for url, sid, ctype, body in store.iter_raw_pages(source):
             src = by_id.get(sid)
             try:
+                label, prof = profile_for(settings, src) if src else (None, None)
                 html, _ = decode_html(body, ctype, src.encoding if src else None)
-                art = parse_article(html, url, profile_for(settings, src) if src else None)
-            except ParseError as exc:
+                art = parse_article(html, url, prof, profile_name=label)
+            except (ParseError, ConfigError) as exc:
                 counts["failed"] += 1
                 typer.echo(f"  {url}: {exc}", err=True)
                 continue

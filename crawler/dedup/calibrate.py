@@ -49,11 +49,9 @@ from crawler.dedup.features import Doc, Featurizer
 from crawler.dedup.idf import CHAR_BITS, DocFreq, HashedDocFreq, encode_char_prior, encode_prior
 from crawler.dedup.normalize import clean_text
 from crawler.dedup.offline import parse_when
-from crawler.dedup.scorer import FEATURES, design_row, vetoes
+from crawler.dedup.scorer import CAND_CHAR, CAND_TFIDF, FEATURES, design_row, vetoes
 from crawler.dedup.signals import char_vector, pair_signals, tfidf_vector
 
-CAND_CHAR = 0.08
-CAND_TFIDF = 0.05
 SYNTH_WEIGHT = 0.05
 DELTAS = tuple(np.round(np.arange(-3.0, 3.01, 0.25), 2))
 
@@ -272,10 +270,10 @@ def main(argv: list[str] | None = None) -> int:
           f"tp={tp} fp={fp} fn={fn}; confusable merges per repeat {conf_merges / a.repeats:.1f}; fold deltas {deltas}")  # fmt: skip
     # ---- final fit on everything
     w = fit_on(set(range(len(docs))))
-    d = float(np.median(deltas))
+    d = float(np.sort(deltas)[len(deltas) // 2])  # upper median: Δ is on a grid, never between two grid points
     w = shifted(w, d)
     pred = cluster(docs, feats, w)
-    print(f"final fit, Δ={d} (median of fold choices); in-sample clustering P/R/F1 = {pair_scores(pred, gold, all_pairs)}")
+    print(f"final fit, Δ={d} (upper median of fold choices); in-sample clustering P/R/F1 = {pair_scores(pred, gold, all_pairs)}")
     print("FEATURES =", FEATURES)
     print("W_ENC = np.array([" + ", ".join(f"{v:.3f}" for v in w[0]) + "])")
     print("W_NOENC = np.array([" + ", ".join(f"{v:.3f}" for v in w[1]) + "])")

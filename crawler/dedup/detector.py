@@ -32,12 +32,14 @@ from crawler.dedup.encoder import dequantize
 from crawler.dedup.features import Features
 from crawler.dedup.idf import DocFreq, HashedDocFreq
 from crawler.dedup.index import HotIndex
-from crawler.dedup.scorer import probability
-from crawler.dedup.signals import char_vector, pair_signals, tfidf_vector
+from crawler.dedup.scorer import CAND_CHAR, CAND_TFIDF, probability
+from crawler.dedup.signals import char_vector, pair_signals, sparse_cos, tfidf_vector
 from crawler.types import StoryDecision
 
 #: Members of one story scored per decision.
 MAX_MEMBERS = 12
+#: Candidate stories scored in full per decision (ranked by best char n-gram cosine).
+MAX_STORIES = 10
 #: Slack (days) beyond the window before a hot article is evicted.
 EVICT_SLACK_DAYS = 1.0
 
@@ -161,12 +163,26 @@ class Detector:
     def decide(self, features: Features) -> StoryDecision:
         """Which story ``features`` reprints, or ``story_id=None`` for a new one. Does not mutate."""
         cands = self.hot.candidates(features, self.df, self.window_days)
-        story_ids = list(dict.fromkeys(self.docs[d][0] for d in cands if d in self.docs))
         q = (features, tfidf_vector(features, self.df), char_vector(features, self.cdf),
              dequantize(features.vec) if features.vec.size else None)  # fmt: skip
-        results = [self._score_story(sid, q) for sid in story_ids]
+        # a story is scored only if a candidate member shares real content (the pairs the scorer was fitted on)
+        keep = []
+        pre: dict[int, float] = {}
+        pre_char: dict[str, float] = {}
+        for d in cands:
+            if d not in self.docs:
+                continue
+            g, wg, cg, _ = self.hot.weights(d)
+            c = pre_char[d] = sparse_cos(features.chars, q[2], g.chars, cg)
+            if c >= CAND_CHAR or sparse_cos(features.terms, q[1], g.terms, wg) >= CAND_TFIDF:
+                keep.append(d)
+                sid = self.docs[d][0]
+                pre[sid] = max(pre.get(sid, 0.0), c)
+        # the strongest single signal ranks candidate stories; only the best MAX_STORIES are scored in full
+        story_ids = sorted(pre, key=lambda k: -pre[k])[:MAX_STORIES]
+        results = [self._score_story(sid, q, pre_char) for sid in story_ids]
         results.sort(key=lambda r: -r["score"])
-        expl: dict[str, object] = {"candidates_docs": len(cands), "candidate_stories": len(story_ids)}
+        expl: dict[str, object] = {"candidates_docs": len(cands), "content_candidates": len(keep), "candidate_stories": len(story_ids)}
         expl["ranking"] = [{"story": r["story"], "score": round(r["score"], 4)} for r in results[:5]]
         if not results:
             return StoryDecision(story_id=None, score=0.0, explanation=expl)
@@ -175,7 +191,7 @@ class Detector:
         sid = best["story"] if best["score"] >= self.settings.threshold else None
         return StoryDecision(story_id=sid, score=float(best["score"]), explanation=expl)
 
-    def _score_story(self, sid: int, q) -> dict:
+    def _score_story(self, sid: int, q, pre_char: dict[str, float]) -> dict:
         f, wq, cq, vq = q
         members = self.stories[sid]
         canon = self.canonical[sid]
@@ -187,7 +203,7 @@ class Detector:
         vetoed: dict[str, list[str]] = {}
         for d in order:
             g, wg, cg, vg = self.hot.weights(d)
-            s = pair_signals(f, g, wq, wg, vq, vg, cq, cg)
+            s = pair_signals(f, g, wq, wg, vq, vg, cq, cg, char=pre_char.get(d))
             p, v = probability(s, self.window_days, self.settings.encoder, self.weights)
             probs[d] = p
             if v:

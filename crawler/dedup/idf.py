@@ -119,8 +119,8 @@ class HashedDocFreq:
     def add(self, ids: np.ndarray, sign: int = 1) -> None:
         """Count one article's unique ids (``sign=-1`` un-counts it)."""
         if ids.size:
-            b = np.unique(ids & self._mask)
-            self.table[b] += sign
+            # two ids of one article rarely share a bucket; such a pair then counts once
+            self.table[ids & self._mask] += sign
         self.n += sign
 
     def idf(self, ids: np.ndarray) -> np.ndarray:

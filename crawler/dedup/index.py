@@ -7,7 +7,7 @@ unknown date and registered recently) keep their :class:`Features` in RAM. For t
   brute-force dot products with numpy (a 3-day window of 136 sites is a few
   thousand rows: well under a millisecond);
 * ``postings`` — inverted index ``term id → set(slot)`` over each article's
-  :data:`RARE_K` highest-IDF terms at insertion time;
+  :data:`RARE_K` highest-IDF terms at insertion time (ties: most frequent in the article first);
 * ``w``/``c`` — each hot article's unit TF-IDF weights over stems and character n-grams,
   computed once at insertion with the IDF of that moment (IDF drifts slowly; caching
   keeps ``decide`` cheap);
@@ -29,11 +29,13 @@ from crawler.dedup.idf import DocFreq, HashedDocFreq
 from crawler.dedup.signals import char_vector, tfidf_vector
 
 #: Rare terms indexed per article / looked up per query.
-RARE_K = 10
-QUERY_K = 16
+RARE_K = 24
+QUERY_K = 32
 #: Candidates kept from each route (terms / vectors).
-MAX_TERM_CANDS = 48
+MAX_TERM_CANDS = 32
 MAX_VEC_CANDS = 16
+#: A query term indexed by more hot articles than this is not rare: skipped.
+MAX_POSTING = 64
 MIN_VEC_SIM = 0.45
 
 
@@ -91,7 +93,7 @@ class HotIndex:
         rare = []
         if f.terms.size:
             idf = df.idf(f.terms)
-            rare = f.terms[np.argsort(-idf, kind="stable")[:RARE_K]].tolist()
+            rare = f.terms[np.lexsort((-f.tf.astype(np.int32), -idf))[:RARE_K]].tolist()
         self.rare[s] = rare
         for t in rare:
             self.postings.setdefault(t, set()).add(s)
@@ -141,10 +143,12 @@ class HotIndex:
         found: dict[int, float] = {}
         if f.terms.size:
             idf = df.idf(f.terms)
-            q = f.terms[np.argsort(-idf, kind="stable")[:QUERY_K]].tolist()
+            q = f.terms[np.lexsort((-f.tf.astype(np.int32), -idf))[:QUERY_K]].tolist()
             for t in q:
-                for s in self.postings.get(t, ()):
-                    found[s] = found.get(s, 0.0) + 1.0
+                p = self.postings.get(t)
+                if p and len(p) <= MAX_POSTING:
+                    for s in p:
+                        found[s] = found.get(s, 0.0) + 1.0
         slots = sorted(found, key=lambda s: -found[s])[:MAX_TERM_CANDS]
         if f.vec.size:
             sims = self.vecs @ dequantize(f.vec)

@@ -104,11 +104,29 @@ def rdate_conflict(a: Features, b: Features) -> float:
 
 
 def sparse_cos(ta: np.ndarray, wa: np.ndarray, tb: np.ndarray, wb: np.ndarray) -> float:
-    """Dot product of two sparse unit vectors given as sorted ids + weights."""
+    """Dot product of two sparse unit vectors given as sorted unique ids + weights.
+
+    Binary search of the shorter id list in the longer one (``np.searchsorted``):
+    O(n log m), ~10 µs for 2,000 × 2,000 ids.
+    """
     if ta.size == 0 or tb.size == 0:
         return 0.0
-    _, ia, ib = np.intersect1d(ta, tb, assume_unique=True, return_indices=True)
-    return float(np.dot(wa[ia], wb[ib])) if ia.size else 0.0
+    if ta.size > tb.size:
+        ta, wa, tb, wb = tb, wb, ta, wa
+    idx = np.searchsorted(tb, ta)
+    idx[idx == tb.size] = 0
+    hit = tb[idx] == ta
+    return float(np.dot(wa[hit], wb[idx[hit]])) if hit.any() else 0.0
+
+
+def _n_common(a: np.ndarray, b: np.ndarray) -> int:
+    if a.size == 0 or b.size == 0:
+        return 0
+    if a.size > b.size:
+        a, b = b, a
+    idx = np.searchsorted(b, a)
+    idx[idx == b.size] = 0
+    return int(np.count_nonzero(b[idx] == a))
 
 
 def containment(a: np.ndarray, b: np.ndarray) -> float:
@@ -116,19 +134,19 @@ def containment(a: np.ndarray, b: np.ndarray) -> float:
     m = min(a.size, b.size)
     if m < 3:
         return 0.0
-    inter = np.intersect1d(a, b, assume_unique=True).size
-    return inter / m
+    return _n_common(a, b) / m
 
 
 def set_cos(a: np.ndarray, b: np.ndarray) -> float:
     """|A∩B| / sqrt(|A|·|B|) for sorted unique id arrays (0 if either is empty)."""
     if a.size == 0 or b.size == 0:
         return 0.0
-    return np.intersect1d(a, b, assume_unique=True).size / math.sqrt(a.size * b.size)
+    return _n_common(a, b) / math.sqrt(a.size * b.size)
 
 
 def figure_agreement(a: Features, b: Features) -> tuple[int, int]:
-    """(shared figures, contradicted units). Units ``""`` (no unit word) only count as agreement."""
+    """(shared figures, contradicted units). Units ``""`` (no unit word) only count as
+    agreement, and only for values ≥ 10."""
     fa: dict[int, set[float]] = {}
     for u, v in zip(a.fig_units.tolist(), a.fig_values.tolist()):
         fa.setdefault(u, set()).add(round(v, 2))
@@ -144,7 +162,8 @@ def figure_agreement(a: Features, b: Features) -> tuple[int, int]:
             shared += sum(1 for v in va if v >= 10 and v in vals_b)
             continue
         common = va & vb
-        shared += len(common)
+        # bare small numbers («7 и 8 сентября», «в 2 этапа») agree by accident
+        shared += len(common) if u != empty else sum(1 for v in common if v >= 10)
         if not common and u != empty and not (va & vals_b):
             conf += 1
     return shared, conf
@@ -153,13 +172,17 @@ def figure_agreement(a: Features, b: Features) -> tuple[int, int]:
 _EMPTY_UNIT = 0  # crc32("") == 0
 
 
-def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=None, vb=None, ca=None, cb=None) -> dict[str, float]:
+def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=None, vb=None, ca=None, cb=None, char: float | None = None) -> dict[str, float]:
     """All signals for one pair. ``wa``/``wb`` from :func:`tfidf_vector`; ``va``/``vb``
     optional dequantised float32 unit vectors (computed from ``f.vec`` when omitted);
-    ``ca``/``cb`` from :func:`char_vector` (``char`` = 0 when omitted)."""
+    ``ca``/``cb`` from :func:`char_vector` (``char`` = 0 when omitted); ``char``: the
+    char cosine when the caller already computed it."""
     s: dict[str, float] = {}
-    s["char"] = sparse_cos(a.chars, ca, b.chars, cb) if ca is not None and cb is not None else 0.0
-    s["spk_conf"] = 1.0 if a.speakers.size and b.speakers.size and not np.intersect1d(a.speakers, b.speakers).size else 0.0
+    if char is not None:
+        s["char"] = char
+    else:
+        s["char"] = sparse_cos(a.chars, ca, b.chars, cb) if ca is not None and cb is not None else 0.0
+    s["spk_conf"] = 1.0 if a.speakers.size and b.speakers.size and not _n_common(a.speakers, b.speakers) else 0.0
     s["rdate_conf"] = rdate_conflict(a, b)
     s["tfidf"] = sparse_cos(a.terms, wa, b.terms, wb)
     s["contain"] = containment(a.shingles, b.shingles)

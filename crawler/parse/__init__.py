@@ -11,8 +11,14 @@ Public API (the pipeline depends on exactly these names)::
     normalize_space(text) -> str
     BUILTIN_PROFILES: dict[str, SelectorProfile]
 
+Per-source selectors: ``crawler.parse.profiles.resolve_profile(source.profile, source.selectors,
+settings.profiles)`` → ``(label, SelectorProfile | None)``; pass the profile positionally and
+the label as ``profile_name=`` to get ``layers`` entries like ``profile:<label>``.
+
 Errors: :class:`~crawler.errors.ParseError` (empty body in ``decode_html``; no headline or
 no body in ``parse_article``).  ``parse_list`` returns an empty ``ListPage`` instead of raising.
+Nothing else is raised on bad markup (fuzz-tested); bad user selectors are ignored (the next
+layer takes over).
 """
 
 from crawler.parse.article import parse_article

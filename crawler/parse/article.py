@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from crawler.config import SelectorProfile
 from crawler.errors import ParseError
-from crawler.parse.dom import class_tokens, gc_paused, load_page
+from crawler.parse.dom import gc_paused, load_page
 from crawler.parse.layers import LayerResult, generic_layer, metadata_layer, profile_finish, profile_prepare
 from crawler.parse.metadata import read_metadata
 from crawler.parse.profiles import layer_profiles
@@ -29,23 +29,35 @@ def run_layers(html: str, url: str, profile: SelectorProfile | None = None, *, e
     page = load_page(html)
     md = read_metadata(page.tree, html)
     prepared = []
-    for name, prof in layer_profiles(profile, profile_name, None if everything else class_tokens(html)):
+    for name, prof in layer_profiles(profile, profile_name, None if everything else html):
         r, hold = profile_prepare(page, prof)
         prepared.append((name, prof, r, hold))
     protect = [b for *_, hold in prepared for b in hold.bodies]
     if md.body_node is not None:
         protect.append(md.body_node)
-    page.strip_chrome(protect)
+    # Fast path: a profile gave headline, date and body element → only that element is
+    # cleaned and walked (real pages carry far more menu than text).
+    scopes = None
+    if not everything:
+        first = next((hold.bodies for *_, hold in prepared if hold.bodies), None)
+        if first and any(r.title for *_, r, _h in prepared) and any(r.published_at for *_, r, _h in prepared):
+            scopes = first
+    page.strip_chrome(protect, scopes)
     md.time_nodes = [n for n in md.time_nodes if not page.in_removed(n)]
     page.commit_strip()
-    page.walk()
+    page.walk(scopes)
     out: list[tuple[str, LayerResult]] = [
         (name, profile_finish(page, prof, r, hold, base)) for name, prof, r, hold in prepared
     ]
+    if scopes is not None and not any(r.paragraphs for _, r in out):
+        return run_layers(html, url, profile, everything=True, profile_name=profile_name)  # body was empty
     out.append(("metadata", metadata_layer(page, md, base)))
-    have = {f: any(getattr(r, f) for _, r in out) for f in ("title", "published_at", "paragraphs")}
-    if everything or not all(have.values()):
+    if everything:
         out.append(("generic", generic_layer(page, md, base)))
+        return out
+    need = {f for f in _FIELDS if not any(getattr(r, f) for _, r in out)}
+    if need & {"title", "published_at", "paragraphs"}:
+        out.append(("generic", generic_layer(page, md, base, need)))
     return out
 
 

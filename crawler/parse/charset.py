@@ -42,10 +42,13 @@ def _try(content: bytes, enc: str | None) -> str | None:
         return None
 
 
+_LOW_BYTES = bytes(range(0xC0))
+
+
 def _cyrillic_guess(content: bytes) -> str | None:
     """cp1251 vs koi8-r by letter frequencies: in cp1251 lower-case letters sit in 0xE0–0xFF,
     in koi8-r in 0xC0–0xDF (the common vowels о/а/е/и fall in opposite halves)."""
-    hi = sum(1 for b in content[:20000] if b >= 0xC0)
+    hi = len(content[:20000].translate(None, _LOW_BYTES))  # bytes >= 0xC0, counted in C
     if hi < 20:
         return None
     lo_half = sum(content.count(bytes([b])) for b in (0xCF, 0xC1, 0xC5, 0xC9))  # koi8 о а е и

@@ -33,7 +33,8 @@ SKIP_TAGS = frozenset(
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
 _FRAGMENTS = (
-    "menu", "breadcrumb", "share", "social", "navbar", "nav-", "footer", "related", "similar",
+    "menu", "breadcrumb", "share", "social", "navbar", "nav-", "-nav", "nav_", "_nav", "navigation", "footer",
+    "related", "similar",
     "comment", "banner", "sidebar", "pager", "pagination", "print", "counter", "subscribe", "widget",
     "cookie", "popup", "modal", "search", "copyright", "soc-", "likes", "sharing", "more-news",
     "other-news", "othernews", "last-news", "top-news", "news-list", "newslist", "rubricator",
@@ -89,15 +90,6 @@ def safe_css(node, selector: str | None) -> list[LexborNode]:
         return node.css(selector)
     except Exception:
         return []
-
-
-def class_tokens(html: str) -> set[str]:
-    """All class names (single tokens) and ids used in ``html`` (cached with the page's values)."""
-    vals = _values_cached(html)
-    out: set[str] = set()
-    for _, v in vals:
-        out.update(v.split())
-    return out
 
 
 def _values_cached(html: str, _cache: dict = {}) -> set[tuple[str, str]]:
@@ -164,6 +156,8 @@ class Page:
         self.segments: list[Segment] = []
         self._walked = False
         self._stripped = False
+        #: Extra body containers found next to the generic winner (see generic._content_siblings).
+        self.body_extra: list[int] = []
 
     # -- ancestry -------------------------------------------------------------------------
     def register(self, node: LexborNode) -> int:
@@ -206,12 +200,13 @@ class Page:
         return container in self.chain(nid)
 
     # -- chrome ---------------------------------------------------------------------------
-    def strip_chrome(self, protect: list[LexborNode] = ()) -> set[int]:
-        """Remove chrome elements from the tree (once); return the removed ids.
+    def strip_chrome(self, protect: list[LexborNode] = (), scopes: list[LexborNode] | None = None) -> set[int]:
+        """Choose the chrome elements to remove (once); return their ids (see :meth:`commit_strip`).
 
         Elements enclosing a node of ``protect`` are kept, as are ones holding ≥ 40 % of the
-        page text or an ``<h1>`` (their chrome children are removed instead).  Callers must
-        drop references to nodes inside removed elements (see :meth:`in_removed`).
+        page text or an ``<h1>`` (their chrome children are removed instead).  With ``scopes``,
+        only chrome inside those elements is looked for (a profile already found the body).
+        Callers must drop references to nodes inside removed elements (see :meth:`in_removed`).
         """
         if self._stripped:
             return self._removed
@@ -224,16 +219,23 @@ class Page:
         tree = self.tree
         # Tag lookups are ~4x cheaper than selector queries; attribute selectors only run when
         # their attribute occurs in the source at all.
-        nodes: list[LexborNode] = [n for t in _CHROME_TAGS for n in tree.tags(t)]
         sel = [x for x, needle in _ATTR_CHROME if needle in html]
         extra = selector_for(html, self.chrome_re)
         if extra:
             sel.append(extra)
+        if scopes is None:
+            nodes: list[LexborNode] = [n for t in _CHROME_TAGS for n in tree.tags(t)]
+            roots = [body]
+        else:
+            nodes = []
+            sel.insert(0, ", ".join(_CHROME_TAGS))
+            roots = scopes
         if sel:
-            found = safe_css(body, ", ".join(sel))
-            if not found and len(sel) > 1:
-                found = [n for x in sel for n in safe_css(body, x)]
-            nodes += found
+            for root in roots:
+                found = safe_css(root, ", ".join(sel))
+                if not found and len(sel) > 1:
+                    found = [n for x in sel for n in safe_css(root, x)]
+                nodes += found
         if not nodes:
             return self._removed
         keep: set[int] = set()
@@ -252,7 +254,7 @@ class Page:
             tl = len(node.text(deep=True))
             if tl >= 200:  # only a big element can be a wrapper of the article
                 if total < 0:
-                    total = len(body.text(deep=True)) or 1
+                    total = sum(len(r.text(deep=True)) for r in roots) or 1
                 if tl >= 0.4 * total:
                     continue
             if node.tag == "header" and node.css_first("h1, h2") is not None:
@@ -280,8 +282,9 @@ class Page:
             self._chain.clear()
 
     # -- the walk -------------------------------------------------------------------------
-    def walk(self) -> list[Segment]:
-        """Split ``<body>`` into segments (once; later calls return the cached list).
+    def walk(self, roots: list[LexborNode] | None = None) -> list[Segment]:
+        """Split ``<body>`` (or just the ``roots`` elements) into segments (once; later calls
+        return the cached list).
 
         One ``traverse`` in document order (a C-level generator, far cheaper than Python
         recursion); each text node's nearest block ancestor and "inside a link" flag are looked
@@ -299,7 +302,13 @@ class Page:
         cur: Segment | None = None
         cur_block = -1
         brk = True
-        for n in body.traverse(include_text=True, skip_empty=True):
+        if roots is None:
+            nodes = body.traverse(include_text=True, skip_empty=True)
+        else:
+            for r in roots:
+                register(r)
+            nodes = (n for r in roots for n in r.traverse(include_text=True, skip_empty=True))
+        for n in nodes:
             tag = n.tag
             if tag == "-text":
                 par = n.parent

@@ -1,11 +1,15 @@
 """Generic layer: main text by text density, plus headline/date/lead heuristics.
 
-Algorithm (after Readability's candidate scoring and Kohlschütter's text-density blocks):
-every non-chrome segment with little link text and either ≥ 50 characters or a sentence
-ending is "content" and scores its length; link text scores negatively.  Scores go to the
-segment's block and its ancestors with decay (1, 1, 0.6, 0.36, …), the best-scoring element
-wins (deeper wins ties within 2 %), then the winner is widened to its parent while the
-parent adds ≥ 25 % more content and little link text.
+Algorithm (after Readability's candidate scoring and Kohlschütter et al.'s shallow
+text features, WSDM 2010): chrome is already gone (:mod:`crawler.parse.dom`); every segment
+with ≤ 30 % link text and either ≥ 50 characters or a sentence ending is "content" and adds
+its length to its block and the block's ancestors with decay (1, 1, 0.6, 0.36, …); every
+link character costs 1.5 points to all its ancestors (not decayed).  The best-scoring element
+wins (the deepest among those within 2 % of the best); it is widened to its parent while the
+parent adds ≥ 25 % more content and little link text, and plain-text siblings right next to it
+(a lead in its own wrapper) are added.  A winner made mostly of link text (a list page) or
+with < 20 content characters means "no body".  Thresholds were tuned on the fixtures in
+``tests/parse`` (five markup families plus hand-written unseen ones).
 """
 
 from __future__ import annotations
@@ -14,24 +18,34 @@ import re
 
 from crawler.parse.dom import HEADINGS, Page, attr_value_re, safe_css, selector_for
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
+from crawler.parse.textclean import is_furniture
 
 _ENDS = frozenset('.;:!?»"…)')
-_MIN_BODY = 80
-_SPLIT_TITLE_RE = re.compile(r"\s+(?:\||::|—|–|-|/|«|»|·)\s+")
+_MIN_BODY = 20  # content chars: a reprint cut to one sentence is still an article
+_NONWORD_RE = re.compile(r"\W+")
+_SITE_PART_RE = re.compile(
+    r"управ|префектур|mos\.ru|официальн|сайт|^\s*(?:новости|пресс-центр|главная|анонсы|объявления|события)"
+    r"(?:\s+\S+){0,2}\s*$",
+    re.I,
+)
+_SPLIT_KEEP_RE = re.compile(r"(\s+(?:\||::|—|–|-|/|»|·)\s+)")
 
 
 def choose_container(page: Page) -> int | None:
     """mem_id of the element holding the main text, or ``None`` when nothing text-like is found
     (or when the best candidate is mostly link text: a list page, a sitemap)."""
     segs = page.walk()
-    # block id -> [decayed signed score mass, content chars, link chars]
+    # block id -> [decayed content mass, content chars, link chars]; the score of an element is
+    # its decayed content mass minus 1.5 × all link chars under it (links are not decayed, so a
+    # link block inside a candidate never makes the candidate's ancestors look better).
     cur: dict[int, list[float]] = {}
     ends = _ENDS
     for s in segs:
         text = s.text
         n = len(text)
         lk = s.links
-        if lk <= 0.3 * n and s.tag != "h1" and (n >= 50 or (n >= 20 and text[-1] in ends)):
+        if lk <= 0.3 * n and s.tag != "h1" and (n >= 50 or (n >= 20 and text[-1] in ends)) \
+                and not (n < 200 and is_furniture(text)):
             v = n - lk
             e = cur.get(s.block)
             if e is None:
@@ -42,9 +56,8 @@ def choose_container(page: Page) -> int | None:
         elif lk:
             e = cur.get(s.block)
             if e is None:
-                cur[s.block] = [-1.5 * lk, 0.0, lk]
+                cur[s.block] = [0.0, 0.0, lk]
             else:
-                e[0] -= 1.5 * lk
                 e[2] += lk
     if not any(e[1] for e in cur.values()):
         return None
@@ -75,6 +88,8 @@ def choose_container(page: Page) -> int | None:
         cur = nxt
         if not cur:
             break
+    for a in acc.values():
+        a[0] -= 1.5 * a[2]
     best = max(a[0] for a in acc.values())
     if best < _MIN_BODY:
         return None
@@ -94,26 +109,65 @@ def choose_container(page: Page) -> int | None:
             win = par
         else:
             break
+    page.body_extra = _content_siblings(page, win, acc)
     return win
 
 
+def _content_siblings(page: Page, win: int, acc: dict[int, list[float]]) -> list[int]:
+    """Element siblings right before/after the winner that are plain text (≥ 60 content chars,
+    ≤ 20 % link text): a lead or a second text block with its own wrapper.  Stops at the first
+    sibling that is not (the headline, a date line, a share block …)."""
+    node = page.node_of.get(win)
+    out: list[int] = []
+    if node is None:
+        return out
+    for step in ("prev", "next"):
+        sib = getattr(node, step)
+        taken = 0
+        while sib is not None and taken < 3:
+            if sib.tag in ("-text", "-comment"):
+                sib = getattr(sib, step)
+                continue
+            a = acc.get(sib.mem_id)
+            if a is None or a[1] < 60 or a[2] > 0.2 * a[1]:
+                break
+            out.append(sib.mem_id)
+            taken += 1
+            sib = getattr(sib, step)
+    return out
+
+
 def _key(s: str) -> str:
-    return re.sub(r"\W+", "", s.lower().replace("ё", "е"))
+    return _NONWORD_RE.sub("", s.lower().replace("ё", "е"))
 
 
 def clean_doc_title(title: str, site_name: str = "") -> str:
-    """Strip site-name parts from a ``<title>``/``og:title`` («Новость | Управа района Арбат»)."""
+    """Strip site and section names from the ends of a ``<title>``/``og:title``.
+
+    «Управа района Арбат :: Новости :: Кросс нации — 2026: итоги» → «Кросс нации — 2026: итоги».
+    Only whole parts at either end are removed (an article title may contain « — » itself);
+    a part is a site/section name when it mentions управа/префектура/mos.ru/«сайт», is
+    «Новости»/«Пресс-центр»-like, or equals ``og:site_name``.  When every part looks like a
+    site name the longest part is returned.
+    """
     title = normalize_space(title)
-    parts = [p for p in _SPLIT_TITLE_RE.split(title) if p.strip()]
-    if len(parts) <= 1:
+    pieces = _SPLIT_KEEP_RE.split(title)  # text, separator, text, separator, …
+    if len(pieces) <= 1:
         return title
     site = _key(site_name) if site_name else ""
-    keep = [
-        p for p in parts
-        if not re.search(r"управ|префектур|mos\.ru|официальн|сайт|новости$|пресс-центр", p, re.I)
-        and (not site or _key(p) != site)
-    ]
-    return max(keep or parts, key=len)
+
+    def is_site(p: str) -> bool:
+        return bool(_SITE_PART_RE.search(p)) or (bool(site) and _key(p) == site)
+
+    texts = pieces[0::2]
+    lo, hi = 0, len(texts)
+    while lo < hi and (is_site(texts[lo]) or not texts[lo].strip()):
+        lo += 1
+    while hi > lo and (is_site(texts[hi - 1]) or not texts[hi - 1].strip()):
+        hi -= 1
+    if lo >= hi:
+        return max(texts, key=len).strip()
+    return "".join(pieces[2 * lo: 2 * hi - 1]).strip()
 
 
 _SITE_NAME_RE = re.compile(r"^(?:управа|префектура|администрация|официальный сайт|сайт)\b|mos\.ru", re.I)

@@ -158,8 +158,15 @@ def metadata_layer(page: Page, md: Metadata, base: str) -> LayerResult:
     return r
 
 
-def generic_layer(page: Page, md: Metadata, base: str) -> LayerResult:
-    """Density-based body, ``<h1>``/``<title>`` headline, nearby date, ``*lead*`` element."""
+ALL_FIELDS = frozenset(("title", "published_at", "lead", "paragraphs", "tags"))
+
+
+def generic_layer(page: Page, md: Metadata, base: str, need: frozenset[str] | set[str] = ALL_FIELDS) -> LayerResult:
+    """Density-based body, ``<h1>``/``<title>`` headline, nearby date, ``*lead*`` element.
+
+    ``need`` names the fields still missing after the earlier layers; the others are skipped
+    (the body is always extracted: headline and date heuristics use its position).
+    """
     r = LayerResult()
     win = choose_container(page)
     body_ids: set[int] = set()
@@ -168,24 +175,30 @@ def generic_layer(page: Page, md: Metadata, base: str) -> LayerResult:
     if win is not None:
         chain = page.chain
         memo: dict[int, bool] = {}
+        roots = {win, *page.body_extra}
         for i, s in enumerate(page.walk()):
             inside = memo.get(s.block)
             if inside is None:
-                inside = memo[s.block] = win in chain(s.block)
+                inside = memo[s.block] = not roots.isdisjoint(chain(s.block))
             if inside:
                 if first_body is None:
                     first_body = i
                 segs.append(s)
         body_ids = {s.block for s in segs}
-    r.title, tidx = generic_title(page, md.doc_title, md.site_name, first_body)
+    tidx = None
+    if "title" in need or "published_at" in need or "paragraphs" in need:
+        r.title, tidx = generic_title(page, md.doc_title, md.site_name, first_body)
     if segs:
         r.paragraphs = clean_paragraphs(segs, r.title)
         node = page.node_of.get(win)
         if node is not None:
             r.images = images_from(node.css("img"), base)
-    r.published_at = generic_date(page, tidx, body_ids)
-    r.lead = generic_lead(page)
-    sel = selector_for(page.html, _TAG_ATTR_RE)
-    sel = 'a[rel~="tag"]' + "".join(f", {x} a" for x in sel.split(", ") if x)
-    r.tags = _uniq(normalize_space(n.text(deep=True)) for n in _safe_css(page.tree, sel))
+    if "published_at" in need:
+        r.published_at = generic_date(page, tidx, body_ids)
+    if "lead" in need:
+        r.lead = generic_lead(page)
+    if "tags" in need:
+        sel = selector_for(page.html, _TAG_ATTR_RE)
+        sel = 'a[rel~="tag"]' + "".join(f", {x} a" for x in sel.split(", ") if x)
+        r.tags = _uniq(normalize_space(n.text(deep=True)) for n in _safe_css(page.tree, sel))
     return r

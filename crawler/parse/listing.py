@@ -10,10 +10,12 @@ looks like an article URL it falls back to links of ≥ 15 characters whose item
 
 from __future__ import annotations
 
+import re
+
 from selectolax.lexbor import LexborNode
 
 from crawler.config import SelectorProfile
-from crawler.parse.dom import Page, class_tokens, gc_paused, load_page
+from crawler.parse.dom import Page, gc_paused, load_page
 from crawler.parse.pager import find_next
 from crawler.parse.profiles import BUILTIN_PROFILES, layer_profiles
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
@@ -119,47 +121,90 @@ def _generic_items(page: Page, base: str) -> list[ListItem]:
             item = anc
         groups.setdefault(page.parent_of.get(item), []).append((item, a, url))
     best: list[ListItem] = []
+    best_key = (0, 0)
     for members in groups.values():
-        items: list[ListItem] = []
+        if len(members) < len(best):
+            continue
+        entries: list[list] = []  # [url, title, published, item_text]
         by_url: dict[str, int] = {}
+        side: str | None = None  # where undated items keep their date: "prev" or "next" sibling
         for item_id, a, url in members:
-            node = page.node_of.get(item_id) or a
-            title = normalize_space(a.text(deep=True))
+            title = _link_title(a)
             if url in by_url:  # picture link + title link to the same article
-                i = by_url[url]
-                if title and len(title) > len(items[i].title or ""):
-                    items[i] = ListItem(url=url, title=title, published_at=items[i].published_at, lead=items[i].lead)
+                e = entries[by_url[url]]
+                if title and len(title) > len(e[1] or ""):
+                    e[1] = title
                 continue
+            node = page.node_of.get(item_id) or a
             text = normalize_space(node.text(deep=True, separator=" "))
             published = _date_in(text)
-            if published is None:  # <dt>date</dt><dd><a>title</a></dd>, date cell before the item
-                prev = node.prev
-                while prev is not None and prev.tag in ("-text", "-comment"):
-                    prev = prev.prev
-                if prev is not None and prev.css_first("a") is None:
-                    ptext = normalize_space(prev.text(deep=True))
-                    if len(ptext) < 60:
-                        published = _date_in(ptext)
+            if published is None:
+                # Flat lists: «date<br><a>title</a><br><br>…» or «<a>title</a> (date)<br>…».  The
+                # side is decided on the first undated item and kept, so that a date is never
+                # borrowed from the neighbouring item.
+                if side is None:
+                    published = _date_beside(node, "prev")
+                    side = "prev" if published else "next"
+                    if published is None:
+                        published = _date_beside(node, "next")
+                else:
+                    published = _date_beside(node, side)
             if need_date and published is None:
                 continue
-            by_url[url] = len(items)
-            items.append(ListItem(url=url, title=title or None, published_at=published, lead=None))
-        for i, it in enumerate(items):
-            if it.title:
-                node = next(page.node_of.get(m[0]) for m in members if m[2] == it.url)
-                text = normalize_space(node.text(deep=True, separator=" ")) if node is not None else ""
-                dtext = ""
-                if it.published_at:
-                    import re
-
-                    m = re.search(r"\d{1,2}[.\s]\S+[.\s]\d{2,4}(?:[\s,г.в]*\d{1,2}:\d{2})?", text)
-                    dtext = m.group(0) if m else ""
-                items[i] = ListItem(url=it.url, title=it.title, published_at=it.published_at,
-                                    lead=_lead(text, it.title, dtext))
+            by_url[url] = len(entries)
+            entries.append([url, title, published, text])
+        items = []
+        for url, title, published, text in entries:
+            m = _DATE_SPAN_RE.search(text) if published else None
+            lead = _lead(text, title or "", m.group(0) if m else "") if title else None
+            items.append(ListItem(url=url, title=title or None, published_at=published, lead=lead))
         key = (len(items), sum(1 for i in items if i.published_at))
-        if key > (len(best), sum(1 for i in best if i.published_at)):
-            best = items
+        if key > best_key:
+            best, best_key = items, key
     return best
+
+
+_DATE_SPAN_RE = re.compile(r"\d{1,2}[.\s]\S+[.\s]\d{2,4}(?:[\s,г.в]*\d{1,2}:\d{2})?")
+
+
+def _link_title(a: LexborNode) -> str:
+    """Link text; for a card link wrapping headline, lead and date, just its headline element."""
+    title = normalize_space(a.text(deep=True))
+    if len(title) > 80:  # maybe a card: <a><h3>headline</h3><p>lead</p><span>date</span></a>
+        h = a.css_first("h1, h2, h3, h4, h5, h6")
+        if h is not None and normalize_space(h.text(deep=True)):
+            return normalize_space(h.text(deep=True))
+        title = normalize_space(a.text(deep=True, separator=" "))
+        if len(title) > 120:
+            h = a.css_first('[class*="title" i], [class*="name" i], strong, b')
+            if h is not None:
+                title = normalize_space(h.text(deep=True)) or title
+    return title
+
+
+def _date_beside(node: LexborNode, side: str):
+    """Date in the text just before/after the item (``<dt>date</dt><dd>…</dd>``, a date cell,
+    or loose text next to the link in a flat list), skipping ``<br>``/``<hr>``; stops at another
+    link.  ``None`` if there is none within three siblings."""
+    sib = getattr(node, side)
+    for _ in range(6):
+        if sib is None:
+            return None
+        tag = sib.tag
+        if tag == "-comment" or tag in ("br", "hr", "wbr"):
+            sib = getattr(sib, side)
+            continue
+        if tag == "-text":
+            text = normalize_space(sib.text_content or "")
+            if not text or text in ("|", "•", "-", "—", "(", ")"):
+                sib = getattr(sib, side)
+                continue
+        elif tag == "a" or sib.css_first("a") is not None:
+            return None
+        else:
+            text = normalize_space(sib.text(deep=True))
+        return _date_in(text) if len(text) < 60 else None
+    return None
 
 
 def parse_list(html: str, base_url: str, profile: SelectorProfile | None = None, *,
@@ -189,7 +234,7 @@ def _parse_list(html: str, base_url: str, profile: SelectorProfile | None, profi
     layer = ""
     pager_sel = profile.pager if profile is not None else None
     next_url = find_next(page.tree, base, pager_sel or BUILTIN_PROFILES["bitrix"].pager)  # before chrome removal
-    for name, prof in layer_profiles(profile, profile_name, class_tokens(html)):
+    for name, prof in layer_profiles(profile, profile_name, html):
         if prof.list_item:
             items = _profile_items(page, prof, base)
             if items:

@@ -103,17 +103,15 @@ def time_node_date(node: LexborNode) -> datetime | None:
     return parse_ru_datetime(a.get("datetime") or a.get("content") or node.text())
 
 
-_META_QUERY = (
-    'meta[content], title, link[rel="canonical" i][href], script[type="application/ld+json" i], '
-    '[itemprop="headline"], [itemprop="name headline"], [itemprop="datePublished"], [itemprop="articleBody"], '
-    "time[datetime], time[pubdate]"
-)
+_ITEMPROP_QUERY = '[itemprop="headline"], [itemprop="name headline"], [itemprop="datePublished"], [itemprop="articleBody"]'
 
 
 def read_metadata(tree: LexborHTMLParser, html: str | None = None) -> Metadata:
-    """Collect metadata from the whole document (head and body) in one selector query. Never raises.
+    """Collect metadata from the whole document (head and body). Never raises.
 
-    ``html`` is accepted for API symmetry and ignored.
+    Uses tag lookups (``meta``, ``title``, ``link``, ``script``, ``time``), much cheaper than
+    attribute selectors; the microdata query only runs when ``itemprop`` occurs in ``html``
+    (or when ``html`` is not given).
     """
     md = Metadata()
     meta: dict[str, str] = {}
@@ -121,10 +119,15 @@ def read_metadata(tree: LexborHTMLParser, html: str | None = None) -> Metadata:
     ld_nodes: list[LexborNode] = []
     headline = body_node = title_node = None
     time_nodes: list[LexborNode] = []
-    for node in tree.css(_META_QUERY):
+    nodes = [n for t in ("meta", "title", "link", "script", "time") for n in tree.tags(t)]
+    if html is None or "itemprop" in html:
+        nodes += [n for n in tree.css(_ITEMPROP_QUERY) if n.tag != "meta"]
+    for node in nodes:
         tag = node.tag
         a = node.attributes
         if tag == "meta":
+            if "content" not in a:
+                continue
             key = (a.get("property") or a.get("name") or a.get("itemprop") or "").strip().lower()
             val = a.get("content") or ""
             if key and val.strip():
@@ -138,11 +141,14 @@ def read_metadata(tree: LexborHTMLParser, html: str | None = None) -> Metadata:
                 title_node = node
             continue
         elif tag == "link":
-            if not md.canonical:
+            if not md.canonical and "canonical" in (a.get("rel") or "").lower():
                 md.canonical = a.get("href") or ""
             continue
         elif tag == "script":
-            ld_nodes.append(node)
+            if (a.get("type") or "").strip().lower() == "application/ld+json":
+                ld_nodes.append(node)
+            continue
+        elif tag == "time" and not ("datetime" in a or "pubdate" in a):
             continue
         prop = a.get("itemprop") or ""
         if prop in ("headline", "name headline"):

@@ -25,6 +25,9 @@ _NEXT_TEXT_RE = re.compile(
 )
 
 
+_PAGE_SUFFIX_RE = re.compile(r"/page[-/]?\d+/?$")
+
+
 def page_number(url: str) -> int | None:
     """The page number a pager URL carries (``?PAGEN_1=3`` → 3), or ``None``."""
     m = _NUM_RE.search(url)
@@ -35,7 +38,7 @@ def page_number(url: str) -> int | None:
 
 def _path_root(url: str) -> str:
     p = urlsplit(url).path
-    return re.sub(r"/page[-/]?\d+/?$", "/", p)
+    return _PAGE_SUFFIX_RE.sub("/", p)
 
 
 def find_next(tree: LexborHTMLParser, base: str, pager_selector: str | None = None) -> str | None:

@@ -10,6 +10,7 @@ is unconfirmed, so it is only one layer among several.
 from __future__ import annotations
 
 from crawler.config import SelectorProfile
+from crawler.parse.dom import attr_value_re, selector_for
 
 BUILTIN_PROFILES: dict[str, SelectorProfile] = {
     "bitrix": SelectorProfile(
@@ -33,14 +34,17 @@ BUILTIN_PROFILES: dict[str, SelectorProfile] = {
 BUILTIN_MARKERS: dict[str, tuple[str, ...]] = {"bitrix": ("primary_content", "newslist", "news_date", "b-text-content")}
 
 
+_MARKER_RES = {name: attr_value_re(markers) for name, markers in BUILTIN_MARKERS.items()}
+
+
 def layer_profiles(profile: SelectorProfile | None, name: str | None = None,
-                   classes: set[str] | None = None) -> list[tuple[str, SelectorProfile]]:
+                   html: str | None = None) -> list[tuple[str, SelectorProfile]]:
     """The profile layers to try, in order: ``profile:<name>`` (configured), then ``profile:bitrix``.
 
     ``name`` labels the configured profile in ``layers`` (default ``"custom"``).  A configured
-    profile identical to a built-in one is not tried twice.  With ``classes`` (the class names
-    and ids used on the page) given, built-in profiles none of whose :data:`BUILTIN_MARKERS`
-    is among them are skipped (a cheap pre-check).
+    profile identical to a built-in one is not tried twice.  With the page ``html`` given,
+    built-in profiles none of whose :data:`BUILTIN_MARKERS` occurs in a class/id value of the
+    page are skipped (a cheap pre-check, memoised per class value).
     """
     out: list[tuple[str, SelectorProfile]] = []
     if profile is not None:
@@ -48,7 +52,39 @@ def layer_profiles(profile: SelectorProfile | None, name: str | None = None,
     for bname, bprof in BUILTIN_PROFILES.items():
         if profile is not None and bprof == profile:
             continue
-        if classes is not None and not any(m in classes for m in BUILTIN_MARKERS.get(bname, ())):
+        if html is not None and not selector_for(html, _MARKER_RES[bname]):
             continue
         out.append((f"profile:{bname}", bprof))
     return out
+
+
+def resolve_profile(
+    name: str | None, selectors: SelectorProfile | None, profiles: dict[str, SelectorProfile] | None = None
+) -> tuple[str | None, SelectorProfile | None]:
+    """Turn a source's ``profile``/``selectors`` config into ``(label, profile)`` for the parsers.
+
+    ``name`` is looked up in ``profiles`` (``settings.profiles``), then in
+    :data:`BUILTIN_PROFILES`; inline ``selectors`` override the named profile field by field
+    (unset fields keep the named profile's value; ``drop`` lists are concatenated).  Returns
+    ``(None, None)`` when the source configures neither (the built-in layers still run).
+    The label is ``name``, ``"<name>+inline"`` or ``"inline"``.
+
+    Raises:
+        ConfigError: ``name`` is neither a configured nor a built-in profile.
+    """
+    from crawler.errors import ConfigError
+
+    base: SelectorProfile | None = None
+    if name:
+        base = (profiles or {}).get(name) or BUILTIN_PROFILES.get(name)
+        if base is None:
+            known = sorted(set(profiles or {}) | set(BUILTIN_PROFILES))
+            raise ConfigError(f"sources[].profile: unknown profile {name!r} (known: {', '.join(known)})")
+    if selectors is None:
+        return (name, base) if base is not None else (None, None)
+    if base is None:
+        return "inline", selectors
+    merged = base.model_dump()
+    for key, value in selectors.model_dump(exclude_unset=True).items():
+        merged[key] = (merged.get("drop") or []) + list(value) if key == "drop" else value
+    return f"{name}+inline", SelectorProfile(**merged)

@@ -17,7 +17,7 @@ _STOP_RE = re.compile(
     r"^(?:адрес страницы|ссылка на (?:страницу|материал)|читайте также|смотрите также|см\. также|"
     r"другие новости|похожие новости|похожие материалы|новости по теме|материалы по теме|"
     r"последние новости|ещё новости|еще новости|все новости|вернуться к (?:списку|новостям)|"
-    r"назад к (?:списку|новостям)|← назад|к списку новостей|архив новостей|поделиться(?: новостью)?\s*$|"
+    r"назад к (?:списку|новостям)|возврат к (?:списку|новостям)|← назад|к списку новостей|архив новостей|поделиться(?: новостью)?\s*$|"
     r"обсуждение|комментарии\s*\(?\d*\)?\s*$)",
     re.I,
 )
@@ -31,16 +31,19 @@ _DROP_RE = re.compile(
     r"нашли ошибку|выделите (?:её|ее|текст)|оцените (?:материал|новость))",
     re.I,
 )
+_NONWORD_RE = re.compile(r"\W+")
+_NOT_LETTERS_RE = re.compile(r"[\d\W_]|года|г|в")
 _DATE_LABEL_RE = re.compile(
     r"^\W*(?:опубликовано|дата публикации|дата создания|дата|обновлено|размещено|добавлено|создано|изменено)\b\W*", re.I
 )
 _META_LINE_RE = re.compile(r"^(?:категория|рубрика|раздел|теги|метки|автор|источник фото)\s*:", re.I)
+_SENTENCE_END = frozenset('.!?:;»"…)')
 _TRAILING_SIG_RE = re.compile(r"^(?:управа|префектура|пресс-служба|пресс-центр|администрация)\b", re.I)
 _PHOTO_CREDIT_RE = re.compile(r"^(?:фото|фотография|источник фото|иллюстрация)\s*[:—–-]", re.I)
 
 
 def _norm_key(s: str) -> str:
-    return re.sub(r"\W+", "", s.lower().replace("ё", "е"))
+    return _NONWORD_RE.sub("", s.lower().replace("ё", "е"))
 
 
 def clean_paragraphs(segments: list[Segment], title: str | None = None) -> list[str]:
@@ -49,8 +52,9 @@ def clean_paragraphs(segments: list[Segment], title: str | None = None) -> list[
     Drops: link-dominated segments (≥ 60 % of characters in links, e.g. related-news lists,
     tag clouds), date-only lines, the headline repeated in the body, breadcrumbs, share/print
     buttons, counters, copyright lines, short photo credits; stops at footer markers such as
-    «Адрес страницы:» or «Читайте также»; trims trailing signature lines («Управа района …»).
-    Returns paragraphs in order, without duplicates of the immediately preceding paragraph.
+    «Адрес страницы:» or «Читайте также»; skips short unpunctuated labels before the first
+    paragraph (rubric, byline); trims trailing signature lines («Управа района …» without a
+    sentence ending).  Returns paragraphs in order, without immediate duplicates.
     """
     title_key = _norm_key(title) if title else None
     tlen = len(title) if title else 0
@@ -70,7 +74,7 @@ def clean_paragraphs(segments: list[Segment], title: str | None = None) -> list[
             continue
         if n < 120 and _PHOTO_CREDIT_RE.match(text):
             continue
-        if n < 80 and looks_like_date(text) and len(re.sub(r"[\d\W_]|г|года|в", "", _DATE_LABEL_RE.sub("", text))) < 12:
+        if n < 80 and looks_like_date(text) and len(_NOT_LETTERS_RE.sub("", _DATE_LABEL_RE.sub("", text))) < 12:
             continue
         if n < 80 and _META_LINE_RE.match(text):
             continue
@@ -78,7 +82,23 @@ def clean_paragraphs(segments: list[Segment], title: str | None = None) -> list[
             continue
         if out and out[-1] == text:
             continue
+        if not out and n < 40 and text[-1] not in _SENTENCE_END:
+            continue  # a label above the text: rubric, byline, "Новости района"
         out.append(text)
-    while out and len(out[-1]) < 120 and _TRAILING_SIG_RE.match(out[-1]):
+    while out and is_signature(out[-1]):
         out.pop()
     return out
+
+
+def is_signature(text: str) -> bool:
+    """«Управа района Арбат», «Пресс-служба префектуры ЦАО»: a short name line without a
+    sentence ending (a real closing sentence that starts with «Управа …» ends with a period)."""
+    return (len(text) < 90 and len(text.split()) <= 7 and text[-1] not in _SENTENCE_END
+            and _TRAILING_SIG_RE.match(text) is not None)
+
+
+def is_furniture(text: str) -> bool:
+    """True for short lines that are page furniture wherever they stand (footer markers,
+    share/print/copyright/counter lines); used by the generic layer so that such lines never
+    count as article text when choosing the container."""
+    return len(text) < 200 and (_STOP_RE.match(text) is not None or _DROP_RE.match(text) is not None)

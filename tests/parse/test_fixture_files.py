@@ -78,3 +78,29 @@ def test_list_dl_dt_dd():
     assert [i.url.rsplit("/", 1)[1] for i in lp.items] == ["13000123.html", "13000101.html", "13000088.html", "13000042.html"]
     assert lp.items[0].published_at == datetime(2024, 4, 5, tzinfo=MOSCOW)
     assert lp.next_url == "https://a.mos.ru/presscenter/news/?page=2"
+
+
+def test_bitrix_default_news_detail_template():
+    """bitrix:news.detail .default: text straight in div.news-detail with <br>, date span, h3 headline."""
+    a = parse_article((FIX / "bitrix_default_detail.html").read_text("utf-8"),
+                      "https://marfino.mos.ru/presscenter/news/detail/9500003.html")
+    assert a.title == "В районе Марфино откроется новый центр досуга"
+    assert a.published_at == datetime(2021, 9, 3, tzinfo=MOSCOW)
+    paras = a.text.split("\n\n")
+    assert len(paras) == 3 and paras[0].startswith("В сентябре") and paras[2].startswith("Открытие центра")
+    assert "Новости" not in a.text and "Возврат" not in a.text
+    assert a.images == ("https://marfino.mos.ru/upload/iblock/5d2/%D1%86%D0%B5%D0%BD%D1%82%D1%80.jpg",)
+
+
+def test_bitrix_default_news_list_template():
+    lp = parse_list((FIX / "bitrix_default_list.html").read_text("utf-8"), "https://marfino.mos.ru/presscenter/news/")
+    assert lp.layer == "generic"
+    assert [i.url for i in lp.items] == [f"https://marfino.mos.ru/presscenter/news/detail/{n}.html"
+                                         for n in (9500003, 9499950, 9499901)]
+    assert lp.items[1].title == "Жители обсудили ремонт подъездов"
+    assert lp.items[1].published_at == datetime(2021, 9, 2, tzinfo=MOSCOW)
+    assert lp.items[1].lead == "На встрече с главой управы обсудили график ремонта подъездов."
+    assert lp.next_url == "https://marfino.mos.ru/presscenter/news/?PAGEN_1=2"
+    later = parse_list((FIX / "bitrix_default_list.html").read_text("utf-8"),
+                       "https://marfino.mos.ru/presscenter/news/?PAGEN_1=104")
+    assert later.next_url is None

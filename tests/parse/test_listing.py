@@ -56,3 +56,31 @@ def test_custom_list_profile():
 def test_empty_list_page():
     lp = parse_list("<html><body><p>Нет новостей</p></body></html>", "https://a.mos.ru/presscenter/news/")
     assert lp.items == () and lp.next_url is None
+
+
+def test_resolve_profile():
+    import pytest
+
+    from crawler.errors import ConfigError
+    from crawler.parse.profiles import BUILTIN_PROFILES, resolve_profile
+
+    assert resolve_profile(None, None) == (None, None)
+    assert resolve_profile("bitrix", None) == ("bitrix", BUILTIN_PROFILES["bitrix"])
+    label, prof = resolve_profile("bitrix", SelectorProfile(body="div.text", drop=[".ad"]))
+    assert label == "bitrix+inline" and prof.body == "div.text" and prof.title == BUILTIN_PROFILES["bitrix"].title
+    assert prof.drop[-1] == ".ad" and len(prof.drop) == len(BUILTIN_PROFILES["bitrix"].drop) + 1
+    custom = {"zhil": SelectorProfile(title="h2.t")}
+    assert resolve_profile("zhil", None, custom)[1].title == "h2.t"
+    assert resolve_profile(None, SelectorProfile(title="h3"))[0] == "inline"
+    with pytest.raises(ConfigError):
+        resolve_profile("nope", None, custom)
+
+
+def test_card_links_wrapping_title_lead_date():
+    cards = "".join(
+        f'<a class="card" href="/news/{2024}/0{i}/novost-nomer-{i}-o-rajone/"><h3>Заголовок новости номер {i}</h3>'
+        f'<p>{g.SENTENCES[i]}</p><span>0{i}.05.2024</span></a>' for i in range(1, 5))
+    lp = parse_list(f"<html><body><section class=feed>{cards}</section></body></html>", "https://a.example.ru/news/")
+    assert [i.title for i in lp.items] == [f"Заголовок новости номер {i}" for i in range(1, 5)]
+    assert lp.items[0].published_at == datetime(2024, 5, 1, tzinfo=MOSCOW)
+    assert lp.items[0].lead == g.SENTENCES[1]

@@ -71,3 +71,37 @@ def test_list_prefers_main_list_over_sidebar():
 def test_bitrix_list_next_not_previous():
     lp = parse_list(g.bitrix_list(page=2), "https://arbat.mos.ru/presscenter/news/?PAGEN_1=2")
     assert lp.next_url.endswith("PAGEN_1=3")
+
+
+def test_lead_in_its_own_wrapper_is_part_of_body():
+    rng = random.Random(9)
+    lead = "Глава управы рассказал жителям о планах на год: ремонт дворов, новые спортивные площадки и реконструкция библиотеки."
+    paras = g.paragraphs(rng, 5)
+    html = (f"<html><head><title>{g.TITLES[1]}</title></head><body><div class=m>"
+            + "".join(f"<a href='/m{i}'>{m}</a>" for i, m in enumerate(g.MENU)) + "</div>"
+            f"<div class=k9><h1>{g.TITLES[1]}</h1><div class=z1>{lead}</div><div class=z2>"
+            + "".join(f"<p>{p}</p>" for p in paras) + "</div></div>"
+            "<div class=q7><p>Район расположен на юге города, здесь живут более ста тысяч человек и работают сорок школ.</p></div>"
+            "</body></html>")
+    a = parse_article(html, URL)
+    assert a.text == "\n\n".join([lead] + paras)
+
+
+def test_one_sentence_reprint_is_an_article():
+    html = g.modern_article(g.TITLES[5], "2024-02-02T09:00:00+03:00", ["На спортивной площадке заменили покрытие."])
+    a = parse_article(html, URL)
+    assert a.text == "На спортивной площадке заменили покрытие."
+
+
+def test_doc_title_keeps_inner_dash():
+    from crawler.parse.generic import clean_doc_title
+
+    assert clean_doc_title("Управа района Ясенево :: Новости :: Кросс нации — 2026: итоги") == "Кросс нации — 2026: итоги"
+    assert clean_doc_title("Ремонт кровли завершён - Управа района Лесное") == "Ремонт кровли завершён"
+    assert clean_doc_title("Кросс нации - 2026") == "Кросс нации - 2026"
+    title = "Кросс нации — 2026: рекорд по числу участников"
+    paras = g.paragraphs(random.Random(2), 3)
+    html = g.table1251_article(title, "21.09.2026", paras).replace(
+        f"Управа района Южнопортовый :: Новости :: {title}", f"Управа района Ясенево :: Новости :: {title}")
+    a = parse_article(html, URL)
+    assert a.title == title and a.text == "\n\n".join(paras)
