@@ -195,3 +195,20 @@ def release_dates(text: str) -> set[int]:
         if 1 <= d <= 31 and 1 <= mo <= 12:
             out.add(mo * 100 + d)
     return out
+
+
+
+_DISTRICT = re.compile(r"\b(?:район|района|районе|району|районом)\s+([А-Я][а-я-]+)")
+_DISTRICT_NOT = frozenset("москвы москва москве города сергей сергея собянин собянина мэр мэра правительства".split())
+
+
+def districts(text: str) -> set[str]:
+    """Stems of the districts a text names: the capitalised word after «район(а/е/у/ом)»
+    («в районе Матушкино», «школ района Таганский»). Two texts built on one template for
+    different districts («В районе X прошёл турнир…») are different local news."""
+    out: set[str] = set()
+    for m in _DISTRICT.finditer(text):
+        w = m.group(1).lower()
+        if w not in _DISTRICT_NOT:
+            out.add(stem(w))
+    return out

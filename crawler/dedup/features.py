@@ -20,7 +20,8 @@ n-gram ids dominate, ~6 bytes per distinct n-gram of the first 3,000 characters)
   with the :data:`TITLE_YEAR` bit set); ``dates`` (month*100+day);
   ``names`` (uint32 ids of name stems); ``speakers`` (uint32 ids of the surnames the
   text is attributed to); ``rdates`` (month*100+day of dates saying when the text was
-  written: «в среду, 7 мая», datelines, «04.12.2025»). See :mod:`crawler.dedup.extract`.
+  written: «в среду, 7 мая», datelines, «04.12.2025»); ``districts`` (uint32 ids of
+  district names after «район…»). See :mod:`crawler.dedup.extract`.
 * ``published_at`` — POSIX seconds (float, NaN when unknown); ``text_len`` — characters
   of the cleaned body.
 
@@ -51,7 +52,7 @@ TITLE_YEAR = 0x8000
 MAX_SHINGLE_WORDS = 700
 FORMAT_VERSION = 2
 _MAGIC = b"MNF"
-_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2")
+_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4")
 
 
 def term_id(s: str) -> int:
@@ -94,6 +95,7 @@ class Features:
     ctf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint16))
     speakers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
     rdates: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint16))
+    districts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
     published_at: float = math.nan
     text_len: int = 0
     has_title: bool = False
@@ -108,7 +110,7 @@ class Features:
         """Compact binary form: ``b"MNF"`` + version byte + fixed header + arrays.
 
         Header: ``<B d I`` flags (bit0 has_title, bit1 has vec), published_at, text_len;
-        then fourteen length-prefixed arrays (uint32 count + raw little-endian data).
+        then fifteen length-prefixed arrays (uint32 count + raw little-endian data).
         """
         flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0)
         parts = [_MAGIC, bytes([FORMAT_VERSION]), struct.pack("<BdI", flags, self.published_at, self.text_len)]
@@ -123,7 +125,7 @@ class Features:
             (self.terms, "u4"), (self.tf, "u2"), (self.title_terms, "u4"), (self.shingles, "u4"),
             (self.vec, "i1"), (self.fig_units, "u4"), (self.fig_values, "f4"), (self.years, "u2"),
             (self.dates, "u2"), (self.names, "u4"), (self.chars, "u4"), (self.ctf, "u2"),
-            (self.speakers, "u4"), (self.rdates, "u2"),
+            (self.speakers, "u4"), (self.rdates, "u2"), (self.districts, "u4"),
         ]  # fmt: skip
 
     @classmethod
@@ -222,6 +224,7 @@ class Featurizer:
             chars=chars,
             ctf=ctf,
             speakers=_u32(term_id(s) for s in extract.speakers(raw_title, raw_body)),
+            districts=_u32(term_id(s) for s in extract.districts(full)),
             rdates=np.asarray(sorted(extract.release_dates(raw_title + "\n" + raw_body)), np.uint16),
             published_at=pub,
             text_len=len(body),

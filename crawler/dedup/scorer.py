@@ -18,7 +18,13 @@ Penalties (:data:`PENALTIES`, added to the logit) are hand-set, not fitted: the 
 holds only one or two examples of each, too few to fit, and the evidence they encode
 is near-decisive: a text attributed to a different person (``spk_conf``), or a text that
 says it was written on a different day (``rdate_conf``, e.g. «РИА Новости, 04.12.2025»
-vs «в среду, 7 мая»), is another release. Neither fires on any dev positive pair.
+vs «в среду, 7 мая»), is another release. Neither fires on any dev positive pair. ``fig_only_conf`` (−4): some
+figure contradicts (same unit, other value) and none agrees — the templated district news
+«В районе X прошёл турнир … участвовали 14 команд» vs «… 54 команд» (fires on 3 of 87 dev
+positive pairs and 40 of 1,565 dev candidate negatives; without it the simulated network
+of crawler/sim over-merges, pairwise P 0.54). ``place_conf`` (−6): both texts name
+districts («в районе Матушкино») and share none — the same template filled in for
+another district (fires on no dev positive pair, 56 dev negative pairs).
 
 Vetoes (:func:`vetoes`) force ``p = 0`` whatever the signals say:
 
@@ -48,7 +54,7 @@ CAND_CHAR = 0.08
 CAND_TFIDF = 0.05
 
 #: Hand-set logit penalties (see module doc).
-PENALTIES = {"spk_conf": -8.0, "rdate_conf": -8.0}
+PENALTIES = {"spk_conf": -8.0, "rdate_conf": -8.0, "fig_only_conf": -4.0, "place_conf": -6.0}
 
 
 def design_row(s: dict[str, float]) -> np.ndarray:
@@ -78,7 +84,10 @@ def logit(s: dict[str, float], w: np.ndarray) -> float:
     """``w · x + penalties`` for one pair's signals."""
     z = float(design_row(s) @ w)
     for k, pen in PENALTIES.items():
-        z += pen * s.get(k, 0.0)
+        if k == "fig_only_conf":
+            z += pen * (1.0 if s["fig_conf"] >= 1 and s["fig_agree"] == 0 else 0.0)
+        else:
+            z += pen * s.get(k, 0.0)
     return z
 
 

@@ -24,6 +24,7 @@ keys in :data:`SIGNALS`:
 ``rdate_conf`` 1 when both texts say when they were written (``rdates`` or the
                publication day) and the closest two such dates are more than
                :data:`RDATE_DAYS` days apart (day-of-year distance, year ignored).
+``place_conf`` 1 when both texts name districts and share none.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ RDATE_DAYS = 3.0
 _CUM = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
 
 SIGNALS = (
-    "char", "spk_conf", "rdate_conf", "tfidf", "contain", "enc", "title", "title_na", "fig_agree", "fig_conf",
+    "char", "spk_conf", "rdate_conf", "place_conf", "tfidf", "contain", "enc", "title", "title_na", "fig_agree", "fig_conf",
     "year_conf", "title_year_conf", "date_agree", "date_conf", "names", "dt",
 )  # fmt: skip
 
@@ -184,6 +185,7 @@ def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=No
         s["char"] = sparse_cos(a.chars, ca, b.chars, cb) if ca is not None and cb is not None else 0.0
     s["spk_conf"] = 1.0 if a.speakers.size and b.speakers.size and not _n_common(a.speakers, b.speakers) else 0.0
     s["rdate_conf"] = rdate_conflict(a, b)
+    s["place_conf"] = 1.0 if a.districts.size and b.districts.size and not _n_common(a.districts, b.districts) else 0.0
     s["tfidf"] = sparse_cos(a.terms, wa, b.terms, wb)
     s["contain"] = containment(a.shingles, b.shingles)
     if a.vec.size and b.vec.size:

@@ -22,6 +22,11 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .routes import respond
 
+#: Idle keep-alive connections are closed after this many seconds. Long on purpose: a
+#: server-side close racing a client's next request is a spurious ``ReadError``; tests
+#: that want connection failures use the ``reset``/``down`` faults instead.
+KEEP_ALIVE_SECONDS = 3600
+
 if TYPE_CHECKING:
     from .network import SimNetwork
 
@@ -259,7 +264,7 @@ async def serve(net: "SimNetwork", layout: str = "addresses"):
     reg = _Registry()
     app = make_app(net, {a: sid for sid, a in addresses.items()}, reg)
     config = uvicorn.Config(app, lifespan="off", log_level="critical", access_log=False, http=_protocol_class(reg),
-                            server_header=False, timeout_keep_alive=60, timeout_graceful_shutdown=1, backlog=256)
+                            server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS, timeout_graceful_shutdown=1, backlog=256)
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=list(socks.values())))
     while not server.started:

@@ -103,7 +103,7 @@ def test_rdate_conflict_and_speaker_penalty(featurizer):
     p1, _ = probability({**base, "spk_conf": 1.0}, 3.0)
     p2, _ = probability({**base, "rdate_conf": 1.0}, 3.0)
     assert p0 > 0.9 and p1 < 0.2 and p2 < 0.2
-    assert all(v < -5 for v in PENALTIES.values())
+    assert PENALTIES["spk_conf"] <= -8 and PENALTIES["rdate_conf"] <= -8
 
 
 def test_story_score_majority_rule():
@@ -142,3 +142,19 @@ def test_clean_text_attribution_linear():
     line = "Школа открыта. Как сообщил в своем блоге мэр, это вторая школа. " * 200
     out = clean_text(line)
     assert "блоге" not in out and out.count("Школа открыта") == 200
+
+
+def test_templated_local_news_for_other_districts_stay_apart(featurizer, settings):
+    from crawler.dedup.extract import districts
+
+    assert districts(fold("Субботник прошел в районе Ясенево. Жители района Ясенево убрали дворы.")) == {"ясенев"}
+    tpl = "В районе {d} прошла ярмарка выходного дня. На ярмарке работали {n} палаток с фермерскими продуктами."
+    fa, fb = featurizer.featurize([
+        Doc("a", f"Ярмарка в районе Ясенево", tpl.format(d="Ясенево", n=24), T0),
+        Doc("b", f"Ярмарка в районе Перово", tpl.format(d="Перово", n=24), T0 + timedelta(hours=1)),
+    ])  # fmt: skip
+    det = Detector(settings)
+    det.add(1, "a", fa)
+    dec = det.decide(fb)
+    assert dec.story_id is None
+    assert dec.explanation["best"]["signals_vs_canonical"]["place_conf"] == 1.0
