@@ -14,6 +14,7 @@ for days). Pure functions: the random draw is an argument.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from crawler.httpdates import parse_retry_after  # noqa: F401  re-exported for the channels
 
 #: Longest ``Retry-After`` honoured (6 h); longer requests are cut to this.
 MAX_RETRY_AFTER = timedelta(hours=6)
@@ -55,25 +56,3 @@ def give_up(*, started: datetime, now: datetime, delay: timedelta, retry_for: ti
         now: the current time; ``delay``: the planned wait; ``retry_for``: ``alerts.retry_for``.
     """
     return now + delay > started + retry_for
-
-
-def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date, RFC 9110 §10.2.3), or ``None``."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    from email.utils import parsedate_to_datetime
-
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        from datetime import timezone
-
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - now).total_seconds())

@@ -7,12 +7,10 @@ that a server's ``Retry-After`` (RFC 9110 §10.2.3) wins when it asks for longer
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
-
 from tenacity import RetryCallState, wait_random_exponential
 
 from crawler.errors import FetchError, PermanentFetchError, TransientFetchError
+from crawler.httpdates import parse_retry_after
 
 #: Statuses retried after a wait: request timeout, too early, rate limit, and every 5xx but 501.
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
@@ -30,22 +28,6 @@ def classify_status(status: int, url: str, retry_after: float | None = None) -> 
     if status in RETRYABLE_STATUSES or status >= 500:
         return TransientFetchError(f"HTTP {status} from {url}", url=url, status=status, retry_after=retry_after)
     return PermanentFetchError(f"HTTP {status} from {url}", url=url, status=status)
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` if absent/invalid."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def backoff_delay(attempt: int, *, base: float, cap: float, retry_after: float | None = None) -> float:
