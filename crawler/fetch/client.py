@@ -80,11 +80,13 @@ class Fetcher:
             PermanentFetchError: 4xx (but 408/429), robots.txt disallow, body over ``fetch.max_bytes``, too many redirects.
             TransientFetchError: still failing after the last attempt (timeouts, resets, 5xx, 429).
         """
-        if self.settings.respect_robots and not await self.robots.allowed(url):
-            raise PermanentFetchError(f"robots.txt disallows {url}", url=url)
         attempts = retries or self.settings.retries
         for attempt in range(1, attempts + 1):
             try:
+                # robots.txt is fetched (once per host and TTL) inside the retry loop, so a
+                # transient failure of robots.txt itself is retried like any other.
+                if self.settings.respect_robots and not await self.robots.allowed(url):
+                    raise PermanentFetchError(f"robots.txt disallows {url}", url=url)
                 return await self._fetch_once(url, etag=etag, last_modified=last_modified)
             except TransientFetchError as exc:
                 if attempt >= attempts:

@@ -227,3 +227,22 @@ def test_retry_policy_pure() -> None:
     # Retry-After wins when longer, but stays capped.
     assert backoff_delay(1, base=0.01, cap=10.0, retry_after=7.0) >= 7.0
     assert backoff_delay(1, base=0.01, cap=10.0, retry_after=999.0) <= 10.0
+
+
+async def test_robots_txt_failure_is_retried() -> None:
+    state = {"robots": 0}
+
+    async def robots(request: Request) -> Response:
+        state["robots"] += 1
+        if state["robots"] == 1:
+            return PlainTextResponse("down", status_code=503)
+        return PlainTextResponse("User-agent: *\nAllow: /\n")
+
+    async def page(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/robots.txt", robots), Route("/p", page)])
+    with serve_asgi(app) as base:
+        async with Fetcher(settings()) as f:
+            res = await f.fetch(f"{base}/p")
+    assert res.content == b"ok" and state["robots"] == 2
