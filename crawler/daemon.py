@@ -23,6 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Settings, SourceSettings
+from crawler.errors import MosnewsError
 from crawler.pipeline import Pipeline
 from storage import Store
 from storage.lock import daemon_lock
@@ -68,12 +69,14 @@ class Daemon:
                 return
             rep = await self.pipeline.crawl_source(source)
             self.jobs_done += 1
-            log.info(
-                "crawled %s: %s new, %s updated, %s stories, %s failed%s",
-                source.id, rep.new, rep.updated, rep.stories_created, rep.failed,
-                f", error: {rep.error}" if rep.error else "",
-                extra={"source": source.id},
-            )
+            if rep.ok:  # failures were already logged once by the pipeline
+                log.info(
+                    "crawled %s: %s new, %s updated, %s new stories, %s detail pages skipped",
+                    source.id, rep.new, rep.updated, rep.stories_created, rep.failed,
+                    extra={"source": source.id},
+                )
+        except asyncio.CancelledError:
+            log.info("crawl of %s cancelled at shutdown (nothing half-written)", source.id, extra={"source": source.id})
         except Exception:
             log.exception("crawl job for %s crashed", source.id, extra={"source": source.id})
         finally:
@@ -145,13 +148,16 @@ class Daemon:
                 await self.stop.wait()
             finally:
                 log.info("stopping: waiting up to %.0fs for %d running job(s)", SHUTDOWN_GRACE, len(self._running))
-                scheduler.shutdown(wait=False)
+                # Pause first: APScheduler's asyncio executor cancels running jobs on shutdown,
+                # so the scheduler is shut down only after the running jobs had their grace time.
+                scheduler.pause()
                 if self._running:
                     _done, pending = await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE)
                     for t in pending:
                         t.cancel()
                     if pending:
                         await asyncio.wait(pending, timeout=5)
+                scheduler.shutdown(wait=False)
                 for t in side:
                     t.cancel()
                 await asyncio.gather(*side, return_exceptions=True)
@@ -179,5 +185,7 @@ class Daemon:
             await serve_http(self.settings.server, self.store, self.ready, self.stop)
         except asyncio.CancelledError:
             raise
+        except MosnewsError as exc:  # e.g. the port is taken: say so in one line, keep crawling
+            log.error("no /healthz or /metrics: %s", exc)
         except Exception:
             log.exception("the /healthz and /metrics server failed")

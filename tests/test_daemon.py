@@ -68,3 +68,30 @@ def test_daemon_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
     # Nothing half-written: every article has its story, every story its canonical article.
     assert count(db, "SELECT count(*) FROM articles WHERE story_id IS NULL") == 0
     assert count(db, "SELECT count(*) FROM stories s LEFT JOIN articles a ON a.id = s.canonical_article_id WHERE a.id IS NULL") == 0
+
+
+def test_sigterm_lets_running_crawl_finish(tmp_path: Path) -> None:
+    net = SimNetwork(sites=["arbat"], seed=22, backlog_days=1)
+    since = net.now.date() - timedelta(days=1)
+    db = tmp_path / "g.db"
+    with net.start_in_thread() as running:
+        # Every detail page takes a second: the first crawl is still running when SIGTERM comes.
+        net.set_fault("arbat", "delay", seconds=1.0, paths=("/presscenter/news/detail/",))
+        settings = sim_settings(db, running.sources, since, crawl__interval="1h", fetch__per_host=1)
+        cfg = write_config(tmp_path / "config.yaml", settings)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "run", "--config", str(cfg)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not any("/detail/" in p for (_s, p) in net.stats.paths):
+            time.sleep(0.2)
+        assert any("/detail/" in p for (_s, p) in net.stats.paths), "the crawl never reached detail pages"
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=90)
+    assert proc.returncode == 0, out
+    assert "waiting up to" in out and "Traceback" not in out and "CancelledError" not in out
+    # The in-flight crawl was allowed to finish: its articles are stored and the source recorded.
+    want = len([p for p in net.pages() if p.published_at.date() >= since])
+    assert count(db, "SELECT count(*) FROM articles") == want > 0
+    assert count(db, "SELECT count(*) FROM sources WHERE last_success_at IS NOT NULL") == 1

@@ -27,7 +27,7 @@ def setup_logging(settings: Settings, *, verbose: bool = False) -> None:
 @app.command()
 def crawl(
     config: ConfigOption = DEFAULT_CONFIG,
-    since: Annotated[Optional[datetime], typer.Option(help="How far back a first crawl goes (overrides crawl.since).", formats=["%Y-%m-%d"])] = None,
+    since: Annotated[Optional[str], typer.Option(help="How far back a first crawl goes (overrides crawl.since): a date (2025-01-01) or a duration (7d).")] = None,
     source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Crawl only this source id (repeatable).")] = None,
     no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Do not deliver due alerts after the crawl.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
@@ -38,7 +38,11 @@ def crawl(
     """
     settings = get_settings(config)
     setup_logging(settings, verbose=verbose)
+    from crawler.cli.query import moscow, parse_since
+    from crawler.config import now_utc
     from crawler.pipeline import crawl_once
+
+    since_date = parse_since(since, now_utc()).astimezone(moscow()).date() if since else None
 
     try:
         settings.enabled_sources(source)
@@ -61,7 +65,7 @@ def crawl(
 
     try:
         reports, dispatched = asyncio.run(
-            crawl_once(settings, store, source_ids=source, since=since.date() if since else None, deliver=not no_alerts, progress=progress)
+            crawl_once(settings, store, source_ids=source, since=since_date, deliver=not no_alerts, progress=progress)
         )
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
@@ -108,35 +112,36 @@ def sources(
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array instead of a table.")] = False,
 ) -> None:
-    """List the configured sources with their crawl status."""
-    from crawler.pipeline import source_rows
-
+    """List the configured sources with their crawl status (reads the database, never writes it)."""
     settings = get_settings(config)
     store = open_db(settings)
     try:
-        store.sync_sources(source_rows(settings))
-        rows = store.list_sources()
+        health = {r.id: r for r in store.list_sources()}
     except StorageError as exc:
         fail(str(exc), EXIT_DATABASE)
     finally:
         store.close()
+    rows = []
+    for s in settings.sources:
+        h = health.get(s.id)
+        rows.append({
+            "id": s.id, "name": s.name, "okrug": s.okrug, "kind": s.kind, "url": s.url, "enabled": s.enabled,
+            "last_success_at": h.last_success_at.isoformat() if h and h.last_success_at else None,
+            "last_error": h.last_error if h else None,
+            "consecutive_failures": h.consecutive_failures if h else 0,
+            "markup_changed": bool(h and h.markup_changed),
+        })
     if as_json:
-        typer.echo(json.dumps([
-            {
-                "id": r.id, "name": r.name, "okrug": r.okrug, "kind": r.kind, "url": r.url, "enabled": r.enabled,
-                "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
-                "last_error": r.last_error, "consecutive_failures": r.consecutive_failures,
-                "markup_changed": r.markup_changed,
-            }
-            for r in rows
-        ], ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{'id':<22} {'okrug':<7} {'on':<3} {'last success':<20} {'fails':>5}  last error")
+    typer.echo(f"{'id':<22} {'okrug':<7} {'on':<3} {'last success (UTC)':<20} {'fails':>5}  last error")
     for r in rows:
-        last = r.last_success_at.strftime("%Y-%m-%d %H:%M") if r.last_success_at else "never"
-        err = (r.last_error or "")[:60] if r.consecutive_failures else ""
-        flag = " [markup changed?]" if r.markup_changed else ""
-        typer.echo(f"{r.id:<22} {r.okrug:<7} {'y' if r.enabled else 'n':<3} {last:<20} {r.consecutive_failures:>5}  {err}{flag}")
+        last = (r["last_success_at"] or "never")[:16].replace("T", " ")
+        err = (r["last_error"] or "")[:60] if r["consecutive_failures"] else ""
+        flag = " [markup changed?]" if r["markup_changed"] else ""
+        typer.echo(f"{r['id']:<22} {r['okrug']:<7} {'y' if r['enabled'] else 'n':<3} {last:<20} {r['consecutive_failures']:>5}  {err}{flag}")
+    on = sum(r["enabled"] for r in rows)
+    typer.echo(f"{len(rows)} sources configured, {on} enabled")
 
 
 @app.command()

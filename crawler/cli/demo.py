@@ -12,7 +12,7 @@ import json
 import socket
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,7 +77,11 @@ async def _demo(duration: float, n_sites: int, seed: int, speed: float, keep: Pa
     from crawler.sim import SimNetwork
     from storage import open_store
 
-    net = SimNetwork(sites=n_sites, seed=seed, backlog_days=3)
+    from crawler.sim import MSK
+
+    # The simulated clock starts now, so `--since 24h` and `mosnews status` make sense on a kept database.
+    now = datetime.now(MSK).replace(second=0, microsecond=0)
+    net = SimNetwork(sites=n_sites, seed=seed, backlog_days=3, start=now)
     receiver = Receiver()
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -126,6 +130,12 @@ async def _demo(duration: float, n_sites: int, seed: int, speed: float, keep: Pa
     await _summary(store, receiver)
     store.close()
     tmp.cleanup()
+    if keep:
+        typer.echo(
+            f"\nthe database is kept at {keep}; explore it with the shipped config, e.g.\n"
+            f"  MOSNEWS_DATABASE_URL=sqlite:///{keep.resolve()} mosnews releases --config config.yaml\n"
+            "(the simulated clock ran ahead of the wall clock: use `--since` with a date, or none)"
+        )
 
 
 async def _summary(store: Any, receiver: Receiver) -> None:

@@ -13,6 +13,13 @@ from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_DATABASE, Co
 from crawler.errors import StorageError
 
 
+def _msk(when: Any) -> str:
+    """An aware datetime as ``YYYY-MM-DD HH:MM`` Moscow time (``-`` when unknown)."""
+    from crawler.cli.query import moscow
+
+    return when.astimezone(moscow()).strftime("%Y-%m-%d %H:%M") if when is not None else "-"
+
+
 def _reasons(expl: dict[str, Any] | None) -> str:
     """A one-line summary of the detector's explanation."""
     if not expl:
@@ -57,11 +64,11 @@ def story(
         return
     st = detail["story"]
     typer.echo(f"story {st['id']}: {st['title']}")
-    typer.echo(f"  published {st['published_at']}  first seen {st['first_seen_at']}  reprints {st['reprint_count']}")
+    typer.echo(f"  published {_msk(st['published_at'])} MSK  first seen {_msk(st['first_seen_at'])} MSK  reprints {st['reprint_count']}")
     for r in detail["reprints"]:
         mark = "*" if r["canonical"] else " "
         score = f"{r['score']:.2f}" if r["score"] is not None else "  - "
-        typer.echo(f" {mark} #{r['article_id']:<7} {str(r['published_at'])[:16]:<16} {r['source_id']:<18} p={score}  {r['url']}")
+        typer.echo(f" {mark} #{r['article_id']:<7} {_msk(r['published_at']):<16} {r['source_id']:<18} p={score}  {r['url']}")
         typer.echo(f"      {r['title']}")
         why = _reasons(r["explanation"])
         if why:
@@ -146,6 +153,10 @@ def cluster(
     dedup = get_settings(config).dedup if config else DedupSettings()
     if not input.exists():
         fail(f"{input}: no such file", 2)
+    if not output.parent.exists():
+        fail(f"{output}: directory {output.parent} does not exist", 2)
+    if output.resolve() == input.resolve():
+        fail(f"{output}: the output would overwrite the input", 2)
     try:
         n = cluster_jsonl(input, output, dedup)
     except (ValueError, KeyError) as exc:
