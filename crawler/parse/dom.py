@@ -10,6 +10,14 @@ share buttons, footers, pagers, related lists …).  Class/id values are found w
 pass over the source (much cheaper than ~90 substring selectors in lexbor); matching
 elements are removed from the tree before the walk, except elements that hold ≥ 40 % of the
 page text, contain the ``<h1>``, or enclose a node a layer still holds (profile bodies …).
+
+Performance notes (``bench/parse_bench.py``): the walk tests node kinds by lexbor ``tag_id``
+(ints) instead of tag-name strings, skips the ancestor climb when a text node's parent is a
+block, and builds Segment objects only for non-empty runs; whitespace is normalised through
+``normalize_space``'s fast path (inlined).  ``classify`` answers "is this block under that
+container" with one memo per call (siblings share their parent's answer) instead of building
+ancestor tuples per block.  CSS queries and class/id selectors live in
+:mod:`crawler.parse.selectors` (shared selector engine, memoised ``selector_for``).
 """
 
 from __future__ import annotations
@@ -21,6 +29,9 @@ from contextlib import contextmanager
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from crawler.parse.ru import normalize_space
+from crawler.parse.selectors import (  # noqa: F401  (re-exported: layers, generic, listing … import them from here)
+    attr_value_re, css, css_first, safe_css, safe_css_first, selector_for,
+)
 
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body center dd details dialog dir div dl dt fieldset figcaption "
@@ -31,6 +42,15 @@ SKIP_TAGS = frozenset(
     "script style noscript template textarea select option button svg iframe object head title time".split()
 )
 HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_BREAK_TAGS = BLOCK_TAGS | {"br", "img"}  # a text segment ends at these
+# lexbor tag ids (ints; ``node.tag`` has to build a str) of the tags above.  Every one of these
+# names has a static id, so ``tag_id in _BREAK_IDS`` ⇔ ``tag in _BREAK_TAGS`` (custom elements
+# get large dynamic ids).
+_ID_PARSER = LexborHTMLParser("<p>x</p>")
+_TEXT_ID = _ID_PARSER.css_first("p").first_child.tag_id
+_BLOCK_NAME_OF = {_ID_PARSER.create_node(t).tag_id: t for t in BLOCK_TAGS}
+_BREAK_IDS = frozenset(_BLOCK_NAME_OF) | {_ID_PARSER.create_node(t).tag_id for t in ("br", "img")}
+del _ID_PARSER
 
 _FRAGMENTS = (
     "menu", "breadcrumb", "share", "social", "navbar", "nav-", "-nav", "nav_", "_nav", "navigation", "footer",
@@ -50,78 +70,8 @@ _ATTR_CHROME = (
 )
 
 
-# Literal-prefix patterns: Python's re scans for a literal prefix fast; a leading ``\s`` or
-# alternation makes it ~30x slower on Cyrillic pages.  ``id=`` also hits ``data-id=``: harmless.
-_CLASS_RE = re.compile(r"""class=(?:"([^"]*)"|'([^']*)'|([^\s"'<>`=]+))""")
-_ID_RE = re.compile(r"""id=(?:"([^"]*)"|'([^']*)'|([^\s"'<>`=]+))""")
-_UPPER_RE = re.compile(r"""(class|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>`=]+))""", re.I)
-
-
-def attr_value_re(fragments) -> re.Pattern[str]:
-    """Case-insensitive regex matching a ``class``/``id`` value that contains one of ``fragments``."""
-    return re.compile("|".join(re.escape(f) for f in fragments), re.I)
-
-
 CHROME_RE = attr_value_re(_FRAGMENTS)
 LIST_CHROME_RE = attr_value_re(f for f in _FRAGMENTS if f not in _LIST_KEEP)
-
-
-def _attr_values(html: str) -> set[tuple[str, str]]:
-    vals: set[tuple[str, str]] = set()
-    for name, rx in (("class", _CLASS_RE), ("id", _ID_RE)):
-        for a, b, c in rx.findall(html):
-            vals.add((name, a or b or c))
-    if "CLASS" in html:  # upper-case attributes of 1990s table layouts
-        for n, a, b, c in _UPPER_RE.findall(html):
-            vals.add((n.lower(), a or b or c))
-    return vals
-
-
-_DECISIONS: dict[tuple[int, str], bool] = {}
-_CSS_SAFE_RE = re.compile(r"[^\"\\\x00-\x1f\x7f]+")
-
-
-def safe_css(node, selector: str | None) -> list[LexborNode]:
-    """``node.css(selector)`` that returns ``[]`` for an empty or unparsable selector (user
-    profiles, selectors built from page class names) instead of raising."""
-    if not selector:
-        return []
-    try:
-        return node.css(selector)
-    except Exception:
-        return []
-
-
-def _values_cached(html: str, _cache: dict = {}) -> set[tuple[str, str]]:
-    key = id(html)
-    hit = _cache.get(key)
-    if hit is None or hit[0] is not html:
-        _cache.clear()
-        hit = _cache[key] = (html, _attr_values(html))
-    return hit[1]
-
-
-def selector_for(html: str, pattern: re.Pattern[str]) -> str:
-    """Exact ``[class="…"]``/``[id="…"]`` selectors for the class/id values in ``html`` that
-    ``pattern`` matches (comma-joined, sorted; ``""`` when none).
-
-    Values are collected once per page; per-value decisions are memoised across pages
-    (templates repeat class names on every page of a site; the memo is cleared at 50,000 entries).
-    """
-    values = _values_cached(html)
-    if len(_DECISIONS) > 50_000:
-        _DECISIONS.clear()
-    pid = id(pattern)
-    out = []
-    for n, v in values:
-        d = _DECISIONS.get((pid, v))
-        if d is None:
-            d = _DECISIONS[(pid, v)] = bool(v) and pattern.search(v) is not None and _CSS_SAFE_RE.fullmatch(v) is not None
-        if d:
-            out.append(f'[{n}="{v}"]')
-    # (values with quotes, backslashes or control characters were rejected above: no escaping needed)
-    out.sort()
-    return ", ".join(out)
 
 
 class Segment:
@@ -129,12 +79,12 @@ class Segment:
 
     __slots__ = ("parts", "links", "block", "tag", "text")
 
-    def __init__(self, block: int, tag: str) -> None:
-        self.parts: list[str] = []
-        self.links = 0
+    def __init__(self, block: int, tag: str, links: int = 0, text: str = "", parts: list[str] | None = None) -> None:
+        self.parts: list[str] = parts if parts is not None else []
+        self.links = links
         self.block = block
         self.tag = tag
-        self.text = ""
+        self.text = text
 
 
 class Page:
@@ -194,6 +144,37 @@ class Page:
         return memo[nid]
 
     ancestors = chain
+
+    def classify(self, ids, roots: set[int], drops: set[int] | frozenset[int] = frozenset()) -> dict[int, bool]:
+        """``{id: inside}`` for every id in ``ids``: True when the nearest element of
+        ``roots`` ∪ ``drops`` among the id and its registered ancestors is in ``roots`` (roots win
+        ties).  Equivalent to scanning :meth:`chain` per id, but each ancestor is visited once
+        per call (siblings share their parent's answer), with no tuple building."""
+        memo: dict[int, bool] = {}
+        parent_of = self.parent_of
+        for b in ids:
+            if b in memo:
+                continue
+            path = []
+            cur = b
+            res = False
+            while cur is not None:
+                hit = memo.get(cur)
+                if hit is not None:
+                    res = hit
+                    break
+                if cur in roots:
+                    res = True
+                    break
+                if cur in drops:
+                    break
+                path.append(cur)
+                cur = parent_of.get(cur)
+            for x in path:
+                memo[x] = res
+            if cur is not None:
+                memo[cur] = res
+        return memo
 
     def inside(self, nid: int, container: int) -> bool:
         """True when ``nid`` is ``container`` or lies under it."""
@@ -257,7 +238,7 @@ class Page:
                     total = sum(len(r.text(deep=True)) for r in roots) or 1
                 if tl >= 0.4 * total:
                     continue
-            if node.tag == "header" and node.css_first("h1, h2") is not None:
+            if node.tag == "header" and css_first(node, "h1, h2") is not None:
                 continue  # an article header (headline, date), not the site header
             removed.add(nid)
             cands.append((nid, node))
@@ -296,12 +277,19 @@ class Page:
         body = self.tree.body
         if body is None:
             return self.segments
-        segs = self.segments
+        # Segments are built as plain lists [block id, block tag, link chars, parts] and only
+        # the non-empty ones become Segment objects.  Node kinds are tested by ``tag_id`` (an
+        # int, no string decoding); a text node whose parent is itself a block needs no climb.
+        raw: list[list] = []
         cache: dict[int, tuple[int, str, bool, bool]] = {}
+        break_ids = _BREAK_IDS
+        block_name_of = _BLOCK_NAME_OF
         register = self.register
-        cur: Segment | None = None
+        seg: list = [None, None, 0, None]
+        parts: list[str] = []
         cur_block = -1
         brk = True
+        text_id = _TEXT_ID
         if roots is None:
             nodes = body.traverse(include_text=True, skip_empty=True)
         else:
@@ -309,11 +297,13 @@ class Page:
                 register(r)
             nodes = (n for r in roots for n in r.traverse(include_text=True, skip_empty=True))
         for n in nodes:
-            tag = n.tag
-            if tag == "-text":
+            tid = n.tag_id
+            if tid == text_id:
                 par = n.parent
                 pid = par.mem_id
                 info = cache.get(pid)
+                if info is None and (name := block_name_of.get(par.tag_id)) is not None:
+                    info = cache[pid] = (register(par), name, False, False)  # the usual case: <p>text</p>
                 if info is None:
                     node, in_link, skip = par, False, False
                     while True:
@@ -334,20 +324,25 @@ class Page:
                 text = n.text_content
                 bid = info[0]
                 if brk or cur_block != bid:
-                    cur = Segment(bid, info[1])
-                    segs.append(cur)
+                    parts = [text]
+                    seg = [bid, info[1], 0, parts]
+                    raw.append(seg)
                     cur_block = bid
                     brk = False
-                cur.parts.append(text)  # type: ignore[union-attr]
+                else:
+                    parts.append(text)
                 if info[2]:
-                    cur.links += len(text.strip())  # type: ignore[union-attr]
-            elif tag == "br" or tag == "img" or tag in BLOCK_TAGS:
+                    seg[2] += len(text.strip())
+            elif tid in break_ids:
                 brk = True
         out = []
-        for seg in segs:
-            seg.text = normalize_space("".join(seg.parts))
-            if seg.text:
-                out.append(seg)
+        for bid, btag, links, ps in raw:
+            text = ps[0] if len(ps) == 1 else "".join(ps)
+            # normalize_space's fast path, inlined (one call per segment is measurable here)
+            if not (text.isprintable() and "  " not in text and text and text[0] != " " and text[-1] != " "):
+                text = normalize_space(text)
+            if text:
+                out.append(Segment(bid, btag, links, text, ps))
         self.segments = out
         return out
 

@@ -1,4 +1,9 @@
-"""What one extraction layer found on a detail page (profile, metadata, generic)."""
+"""What one extraction layer found on a detail page (profile, metadata, generic).
+
+Performance notes: body segments are selected with ``Page.classify`` (one memoised pass over
+the ancestry, not one ancestor tuple per segment); single-value profile fields (headline,
+lead) use ``css_first``, which stops at the first match.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from datetime import datetime
 from selectolax.lexbor import LexborNode
 
 from crawler.config import SelectorProfile
-from crawler.parse.dom import Page, Segment, attr_value_re, selector_for
+from crawler.parse.dom import Page, Segment, attr_value_re, css, safe_css, safe_css_first, selector_for
 from crawler.parse.generic import (
     choose_container, clean_doc_title, generic_date, generic_lead, generic_title, looks_like_site_name,
 )
@@ -36,27 +41,15 @@ class LayerResult:
     tags: list[str] = field(default_factory=list)
 
 
-def _safe_css(node_or_tree, selector: str | None) -> list[LexborNode]:
-    if not selector:
-        return []
-    try:
-        return node_or_tree.css(selector)
-    except Exception:  # a bad user selector must not kill the page; the next layer takes over
-        return []
+_safe_css = safe_css
+_safe_first = safe_css_first
 
 
 def _segments_under(page: Page, roots: list[LexborNode], drop_ids: set[int]) -> list[Segment]:
     root_ids = {page.register(r) for r in roots}
-    out = []
-    chain = page.chain
-    for s in page.walk():
-        for a in chain(s.block):
-            if a in root_ids:
-                out.append(s)
-                break
-            if a in drop_ids:
-                break
-    return out
+    segs = page.walk()
+    inside = page.classify([s.block for s in segs], root_ids, drop_ids)
+    return [s for s in segs if inside[s.block]]
 
 
 def images_from(nodes: list[LexborNode], base: str) -> list[str]:
@@ -101,11 +94,11 @@ def profile_prepare(page: Page, prof: SelectorProfile) -> tuple[LayerResult, Pro
     as text, and the body roots to hold.  Selectors that match nothing leave fields empty."""
     tree = page.tree
     r = LayerResult()
-    t = _safe_css(tree, prof.title)
-    r.title = normalize_space(t[0].text(deep=True)) if t else ""
+    t = _safe_first(tree, prof.title)
+    r.title = normalize_space(t.text(deep=True)) if t is not None else ""
     r.published_at = _date_of(_safe_css(tree, prof.date))
-    ld = _safe_css(tree, prof.lead)
-    r.lead = normalize_space(ld[0].text(deep=True)) if ld else ""
+    ld = _safe_first(tree, prof.lead)
+    r.lead = normalize_space(ld.text(deep=True)) if ld is not None else ""
     r.tags = _uniq(normalize_space(n.text(deep=True)) for n in _safe_css(tree, prof.tags))
     hold = ProfileHold(bodies=_safe_css(tree, prof.body))
     if hold.bodies:
@@ -122,7 +115,7 @@ def profile_finish(page: Page, prof: SelectorProfile, r: LayerResult, hold: Prof
         paras = clean_paragraphs(_segments_under(page, hold.bodies, hold.drop_ids), r.title)
         if sum(map(len, paras)) >= 40:
             r.paragraphs = paras
-        imgs = _safe_css(page.tree, prof.images) if prof.images else [i for b in hold.bodies for i in b.css("img")]
+        imgs = _safe_css(page.tree, prof.images) if prof.images else [i for b in hold.bodies for i in css(b, "img")]
         r.images = images_from(imgs, base)
     return r
 
@@ -149,7 +142,7 @@ def metadata_layer(page: Page, md: Metadata, base: str) -> LayerResult:
     r.lead = "" if looks_like_site_name(md.lead) or md.lead.lower().startswith("официальный сайт") else md.lead
     if md.body_node is not None:
         r.paragraphs = clean_paragraphs(_segments_under(page, [md.body_node], set()), r.title)
-        r.images = images_from(md.body_node.css("img"), base)
+        r.images = images_from(css(md.body_node, "img"), base)
     if not r.paragraphs and md.body_text:
         text = re.sub(r"<[^>]+>", "\n", md.body_text) if "<" in md.body_text else md.body_text
         r.paragraphs = [p for p in (normalize_space(x) for x in re.split(r"\n+", text)) if p]
@@ -173,14 +166,10 @@ def generic_layer(page: Page, md: Metadata, base: str, need: frozenset[str] | se
     segs: list[Segment] = []
     first_body = None
     if win is not None:
-        chain = page.chain
-        memo: dict[int, bool] = {}
-        roots = {win, *page.body_extra}
-        for i, s in enumerate(page.walk()):
-            inside = memo.get(s.block)
-            if inside is None:
-                inside = memo[s.block] = not roots.isdisjoint(chain(s.block))
-            if inside:
+        all_segs = page.walk()
+        inside = page.classify([s.block for s in all_segs], {win, *page.body_extra})
+        for i, s in enumerate(all_segs):
+            if inside[s.block]:
                 if first_body is None:
                     first_body = i
                 segs.append(s)
@@ -192,7 +181,7 @@ def generic_layer(page: Page, md: Metadata, base: str, need: frozenset[str] | se
         r.paragraphs = clean_paragraphs(segs, r.title)
         node = page.node_of.get(win)
         if node is not None:
-            r.images = images_from(node.css("img"), base)
+            r.images = images_from(css(node, "img"), base)
     if "published_at" in need:
         r.published_at = generic_date(page, tidx, body_ids)
     if "lead" in need:

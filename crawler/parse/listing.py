@@ -15,7 +15,7 @@ import re
 from selectolax.lexbor import LexborNode
 
 from crawler.config import SelectorProfile
-from crawler.parse.dom import Page, gc_paused, load_page
+from crawler.parse.dom import Page, css, css_first, gc_paused, load_page
 from crawler.parse.pager import find_next
 from crawler.parse.profiles import BUILTIN_PROFILES, layer_profiles
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
@@ -38,7 +38,7 @@ def _date_in(text: str):
 
 def _profile_items(page: Page, prof: SelectorProfile, base: str) -> list[ListItem]:
     try:
-        nodes = page.tree.css(prof.list_item or "")
+        nodes = css(page.tree, prof.list_item or "")
     except Exception:
         return []
     items: list[ListItem] = []
@@ -47,11 +47,11 @@ def _profile_items(page: Page, prof: SelectorProfile, base: str) -> list[ListIte
         link = None
         if prof.list_link:
             try:
-                link = node.css_first(prof.list_link)
+                link = css_first(node, prof.list_link)
             except Exception:
                 link = None
         if link is None:
-            cands = [a for a in node.css("a[href]") if "rubr" not in (a.attributes.get("class") or "")]
+            cands = [a for a in css(node, "a[href]") if "rubr" not in (a.attributes.get("class") or "")]
             link = next((a for a in cands if is_detail_like(absolute_url(a.attributes.get("href") or "", base) or "")),
                         cands[0] if cands else None)
         if link is None:
@@ -64,18 +64,18 @@ def _profile_items(page: Page, prof: SelectorProfile, base: str) -> list[ListIte
         date_text = ""
         if prof.list_date:
             try:
-                d = node.css_first(prof.list_date)
+                d = css_first(node, prof.list_date)
             except Exception:
                 d = None
             if d is not None:
                 date_text = normalize_space(d.attributes.get("datetime") or d.text(deep=True))
         item_text = normalize_space(node.text(deep=True, separator=" "))
         published = parse_ru_datetime(date_text) if date_text else _date_in(item_text)
-        rubr = node.css_first("a.rubr")
+        rubr = css_first(node, "a.rubr")
         lead_src = item_text
         if prof.list_lead:
             try:
-                ln = node.css_first(prof.list_lead)
+                ln = css_first(node, prof.list_lead)
             except Exception:
                 ln = None
             if ln is not None:
@@ -171,12 +171,12 @@ def _link_title(a: LexborNode) -> str:
     """Link text; for a card link wrapping headline, lead and date, just its headline element."""
     title = normalize_space(a.text(deep=True))
     if len(title) > 80:  # maybe a card: <a><h3>headline</h3><p>lead</p><span>date</span></a>
-        h = a.css_first("h1, h2, h3, h4, h5, h6")
+        h = css_first(a, "h1, h2, h3, h4, h5, h6")
         if h is not None and normalize_space(h.text(deep=True)):
             return normalize_space(h.text(deep=True))
         title = normalize_space(a.text(deep=True, separator=" "))
         if len(title) > 120:
-            h = a.css_first('[class*="title" i], [class*="name" i], strong, b')
+            h = css_first(a, '[class*="title" i], [class*="name" i], strong, b')
             if h is not None:
                 title = normalize_space(h.text(deep=True)) or title
     return title
@@ -199,7 +199,7 @@ def _date_beside(node: LexborNode, side: str):
             if not text or text in ("|", "•", "-", "—", "(", ")"):
                 sib = getattr(sib, side)
                 continue
-        elif tag == "a" or sib.css_first("a") is not None:
+        elif tag == "a" or css_first(sib, "a") is not None:
             return None
         else:
             text = normalize_space(sib.text(deep=True))

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from crawler.parse.dom import css
 from crawler.parse.ru import normalize_space, parse_ru_datetime
 
 _ARTICLE_TYPES = {"newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "webpage"}
@@ -121,7 +122,7 @@ def read_metadata(tree: LexborHTMLParser, html: str | None = None) -> Metadata:
     time_nodes: list[LexborNode] = []
     nodes = [n for t in ("meta", "title", "link", "script", "time") for n in tree.tags(t)]
     if html is None or "itemprop" in html:
-        nodes += [n for n in tree.css(_ITEMPROP_QUERY) if n.tag != "meta"]
+        nodes += [n for n in css(tree, _ITEMPROP_QUERY) if n.tag != "meta"]
     for node in nodes:
         tag = node.tag
         a = node.attributes

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from crawler.parse.dom import css
 from crawler.parse.ru import normalize_space
 from crawler.parse.urls import absolute_url, host_key, is_detail_like
 
@@ -61,14 +62,14 @@ def find_next(tree: LexborHTMLParser, base: str, pager_selector: str | None = No
     scopes = []
     if pager_selector:
         try:
-            scopes = [n for n in tree.css(pager_selector)]
+            scopes = [n for n in css(tree, pager_selector)]
         except Exception:
             scopes = []
-    for link in tree.css('link[rel~="next" i][href], a[rel~="next" i][href]'):
+    for link in css(tree, 'link[rel~="next" i][href], a[rel~="next" i][href]'):
         url = ok(absolute_url(link.attributes.get("href") or "", base))
         if url:
             return url
-    anchors = [a for s in scopes for a in s.css("a[href]")] or tree.css("a[href]")
+    anchors = [a for s in scopes for a in css(s, "a[href]")] or css(tree, "a[href]")
     numbered: list[tuple[int, str]] = []
     for a in anchors:
         href = a.attributes.get("href") or ""

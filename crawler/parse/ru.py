@@ -4,18 +4,27 @@ Dates on the press-centre pages come as ``24.02.2015``, ``24.02.2015 12:30``,
 ``24 февраля 2015``, ``24 февраля 2015 г., 12:30``, ``24 февраля 2015 года в 12:30``
 or ISO 8601 (metadata).  All results are timezone-aware; a time without a zone is
 taken as Europe/Moscow (the zone the sites publish in).
+
+Performance notes: ``normalize_space`` returns clean text as is (checked with
+``str.isprintable`` and a double-space test, ~3x cheaper than ``split``/``join``); the date
+patterns are searched from the first digit on; the Cyrillic month pattern is skipped for
+ASCII strings (ISO/numeric metadata dates), and offset tzinfos are memoised.  Results are
+identical to the plain versions (fuzz-compared during the change).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 # Zero-width and soft characters are dropped; every Unicode space (NBSP, thin, narrow NBSP …)
 # counts as whitespace for str.split(), which is much faster than str.translate on Cyrillic text.
+# (Checked over all of Unicode: no ``str.isspace()`` character except U+0020 and none of
+# ``_INVISIBLE`` is ``str.isprintable()``; the fast path in normalize_space relies on that.)
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _DROP_CHARS_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
@@ -28,6 +37,16 @@ def normalize_space(text: str) -> str:
     """
     if not text:
         return ""
+    # Fast path (most body text is already clean): every whitespace character other than
+    # U+0020 and every invisible one above is non-printable, so a printable string without
+    # double/edge spaces is its own normal form.  isprintable() is ~3x cheaper than split().
+    if text.isprintable():
+        if "  " not in text and text[0] != " " and text[-1] != " ":
+            return text
+    else:
+        t = text.strip()  # «\n\xa0\xa0text» (indented <br> paragraphs): only the edges are dirty
+        if t.isprintable() and "  " not in t:
+            return t
     if not text.isascii():
         for ch in _INVISIBLE:
             if ch in text:
@@ -61,14 +80,15 @@ _WORD_RE = re.compile(
     re.IGNORECASE,
 )
 _TIME_FIRST_RE = re.compile(_TIME + r"\s*[,|/—–-]?\s*$")
+_DIGIT_RE = re.compile(r"\d")
 _REL_RE = re.compile(r"(?P<rel>сегодня|вчера)\s*[,в]*\s*(?:в\s*)?" + _TIME, re.IGNORECASE)
 
 
+@lru_cache(maxsize=256)
 def _tz(s: str | None):
+    """tzinfo for an ISO offset (``Z``, ``+03:00``, ``+0300``); memoised (a handful of offsets recur)."""
     if not s:
         return MOSCOW
-    from datetime import timezone
-
     if s == "Z":
         return timezone.utc
     s = s.replace(":", "")
@@ -103,13 +123,19 @@ def parse_ru_datetime(text: str, *, now: datetime | None = None) -> datetime | N
     s = normalize_space(text).replace("ё", "е").replace("Ё", "Е")
     if not s:
         return None
+    # Every form starts with a digit (or, for «сегодня, 12:30», contains one): the scans start
+    # at the first digit instead of trying each pattern at every Cyrillic position before it.
+    d = _DIGIT_RE.search(s)
+    if d is None:
+        return None
+    pos = d.start()
     cands: list[tuple[int, datetime]] = []
-    m = _ISO_RE.search(s)
+    m = _ISO_RE.search(s, pos)
     if m:
         dt = _build(int(m["y"]), int(m["m"]), int(m["d"]), m, _tz(m["tz"]))
         if dt:
             cands.append((m.start(), dt))
-    m = _NUM_RE.search(s)
+    m = _NUM_RE.search(s, pos)
     if m:
         y = int(m["y"])
         if y < 100:
@@ -117,7 +143,10 @@ def parse_ru_datetime(text: str, *, now: datetime | None = None) -> datetime | N
         dt = _build(y, int(m["m"]), int(m["d"]), m)
         if dt:
             cands.append((m.start(), dt))
-    m = _WORD_RE.search(s)
+    # Month names are Cyrillic and no ASCII character matches a Cyrillic letter even under
+    # IGNORECASE, so an ASCII string (ISO/numeric dates from metadata) skips this pattern, whose
+    # 40-way case-insensitive alternation costs ~7 µs on a 25-character ISO timestamp.
+    m = None if s.isascii() else _WORD_RE.search(s, pos)
     if m:
         mon = _MONTH_WORDS[m["mon"].lower()]
         if m["y"]:
@@ -151,4 +180,8 @@ _HAS_DATE_RE = re.compile(
 
 def looks_like_date(text: str) -> bool:
     """Cheap test: does ``text`` contain something :func:`parse_ru_datetime` could read?"""
-    return bool(text) and _HAS_DATE_RE.search(text.replace("\u00a0", " ").replace("ё", "е")) is not None
+    if not text:
+        return False
+    t = text.replace("\u00a0", " ").replace("ё", "е")
+    d = _DIGIT_RE.search(t)  # every alternative starts with a digit
+    return d is not None and _HAS_DATE_RE.search(t, d.start()) is not None

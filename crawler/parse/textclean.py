@@ -31,6 +31,9 @@ _DROP_RE = re.compile(
     r"нашли ошибку|выделите (?:её|ее|текст)|оцените (?:материал|новость))",
     re.I,
 )
+#: ``_STOP_RE`` or ``_DROP_RE`` in one anchored match (both start with ``^``): one regex call
+#: per short segment instead of two in the generic layer's scoring loop.
+FURNITURE_RE = re.compile(f"(?:{_STOP_RE.pattern})|(?:{_DROP_RE.pattern})", re.I)
 _NONWORD_RE = re.compile(r"\W+")
 _NOT_LETTERS_RE = re.compile(r"[\d\W_]|года|г|в")
 _DATE_LABEL_RE = re.compile(
@@ -101,4 +104,4 @@ def is_furniture(text: str) -> bool:
     """True for short lines that are page furniture wherever they stand (footer markers,
     share/print/copyright/counter lines); used by the generic layer so that such lines never
     count as article text when choosing the container."""
-    return len(text) < 200 and (_STOP_RE.match(text) is not None or _DROP_RE.match(text) is not None)
+    return len(text) < 200 and FURNITURE_RE.match(text) is not None
