@@ -55,19 +55,28 @@ def main() -> None:
         async def run() -> None:
             pipe = Pipeline(settings, store)
             await pipe.open()
+            header_bytes = [0]
+
+            async def count_headers(response) -> None:  # type: ignore[no-untyped-def]
+                # Request line + headers and status line + headers, as sent on the wire (HTTP/1.1).
+                req = response.request
+                header_bytes[0] += len(f"GET {req.url.raw_path.decode()} HTTP/1.1\r\n") + sum(len(k) + len(v) + 4 for k, v in req.headers.raw) + 2
+                header_bytes[0] += len("HTTP/1.1 200 OK\r\n") + sum(len(k) + len(v) + 4 for k, v in response.headers.raw) + 2
+
+            pipe.fetcher.client.event_hooks["response"].append(count_headers)
             try:
                 for label, advance in (("first crawl (backfill)", None), ("steady state, nothing new", None), ("after 2 simulated hours", timedelta(hours=2))):
                     if advance:
                         net.advance(advance)
                     net.stats.reset()
-                    b0, r0 = pipe.fetcher.bytes_received, pipe.fetcher.requests_made
+                    b0, r0, h0 = pipe.fetcher.bytes_received, pipe.fetcher.requests_made, header_bytes[0]
                     t0 = time.perf_counter()
                     reports = await pipe.crawl(settings.enabled_sources())
                     dt = time.perf_counter() - t0
                     print(
                         f"{label:<28} {dt:7.2f} s  sources={len(reports)} ok={sum(r.ok for r in reports)} "
                         f"requests={pipe.fetcher.requests_made - r0} 304s={sum(net.stats.not_modified.values())} "
-                        f"bytes_received={pipe.fetcher.bytes_received - b0} bytes_served={sum(net.stats.bytes.values())} "
+                        f"body_bytes={pipe.fetcher.bytes_received - b0} header_bytes={header_bytes[0] - h0} "
                         f"new_articles={sum(r.new for r in reports)}"
                     )
             finally:
