@@ -11,7 +11,10 @@ State (all in RAM, rebuilt by the pipeline at start-up through :meth:`Detector.a
 
 Attach rule (no chaining). For each candidate story, the new article is scored
 (:func:`crawler.dedup.scorer.probability`) against the story's canonical ``C`` and
-its hot members (at most :data:`MAX_MEMBERS`, canonical first, then most recent).
+its hot members (at most :data:`MAX_MEMBERS`, canonical first, then most recent). A member other than
+the canonical that shares no content with the article (char cosine < ``CAND_CHAR`` and
+stem cosine < ``CAND_TFIDF``, the scorer's candidate condition) counts with ``p = 0``
+without computing the other signals.
 With ``n`` scored members the story score ``S`` is the mean of the ``n//2 + 1``
 highest member probabilities (:func:`story_score`: average link over a strict
 majority). An article that matches one member but not the rest scores about
@@ -23,6 +26,7 @@ grouped cross-validation (:mod:`crawler.dedup.calibrate`, docs/dedup.md).
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -33,7 +37,7 @@ from crawler.dedup.features import Features
 from crawler.dedup.idf import DocFreq, HashedDocFreq
 from crawler.dedup.index import HotIndex
 from crawler.dedup.scorer import CAND_CHAR, CAND_TFIDF, probability
-from crawler.dedup.signals import char_vector, pair_signals, sparse_cos, tfidf_vector
+from crawler.dedup.signals import CharProbe, char_vector, pair_signals, sparse_cos, tfidf_vector
 from crawler.types import StoryDecision
 
 #: Members of one story scored per decision.
@@ -65,6 +69,7 @@ class Detector:
         self.canonical: dict[int, str] = {}
         self.watermark = -math.inf
         self._last_evict = -math.inf
+        self._local = threading.local()
 
     # ------------------------------------------------------------------ registry
     def __len__(self) -> int:
@@ -161,26 +166,33 @@ class Detector:
 
     # ------------------------------------------------------------------ decision
     def decide(self, features: Features) -> StoryDecision:
-        """Which story ``features`` reprints, or ``story_id=None`` for a new one. Does not mutate."""
+        """Which story ``features`` reprints, or ``story_id=None`` for a new one.
+
+        Does not mutate the index (only a per-thread scratch :class:`CharProbe`)."""
         cands = self.hot.candidates(features, self.df, self.window_days)
         q = (features, tfidf_vector(features, self.df), char_vector(features, self.cdf),
              dequantize(features.vec) if features.vec.size else None)  # fmt: skip
+        probe = getattr(self._local, "probe", None)
+        if probe is None:
+            probe = self._local.probe = CharProbe()
+        probe.load(features.chars, q[2])
         # a story is scored only if a candidate member shares real content (the pairs the scorer was fitted on)
         keep = []
         pre: dict[int, float] = {}
-        pre_char: dict[str, float] = {}
+        pre_char: dict[str, tuple[float, float]] = {}
         for d in cands:
             if d not in self.docs:
                 continue
             g, wg, cg, _ = self.hot.weights(d)
-            c = pre_char[d] = sparse_cos(features.chars, q[2], g.chars, cg)
+            pre_char[d] = cc = probe.cos_contain(g.chars, cg)
+            c = cc[0]
             if c >= CAND_CHAR or sparse_cos(features.terms, q[1], g.terms, wg) >= CAND_TFIDF:
                 keep.append(d)
                 sid = self.docs[d][0]
                 pre[sid] = max(pre.get(sid, 0.0), c)
         # the strongest single signal ranks candidate stories; only the best MAX_STORIES are scored in full
         story_ids = sorted(pre, key=lambda k: -pre[k])[:MAX_STORIES]
-        results = [self._score_story(sid, q, pre_char) for sid in story_ids]
+        results = [self._score_story(sid, q, pre_char, probe) for sid in story_ids]
         results.sort(key=lambda r: -r["score"])
         expl: dict[str, object] = {"candidates_docs": len(cands), "content_candidates": len(keep), "candidate_stories": len(story_ids)}
         expl["ranking"] = [{"story": r["story"], "score": round(r["score"], 4)} for r in results[:5]]
@@ -191,7 +203,7 @@ class Detector:
         sid = best["story"] if best["score"] >= self.settings.threshold else None
         return StoryDecision(story_id=sid, score=float(best["score"]), explanation=expl)
 
-    def _score_story(self, sid: int, q, pre_char: dict[str, float]) -> dict:
+    def _score_story(self, sid: int, q, pre_char: dict[str, tuple[float, float]], probe: CharProbe) -> dict:
         f, wq, cq, vq = q
         members = self.stories[sid]
         canon = self.canonical[sid]
@@ -201,9 +213,18 @@ class Detector:
         probs: dict[str, float] = {}
         canon_signals = None
         vetoed: dict[str, list[str]] = {}
+        no_content = []
         for d in order:
             g, wg, cg, vg = self.hot.weights(d)
-            s = pair_signals(f, g, wq, wg, vq, vg, cq, cg, char=pre_char.get(d))
+            cc = pre_char.get(d)
+            if cc is None:
+                cc = probe.cos_contain(g.chars, cg)
+            if d != canon and cc[0] < CAND_CHAR and sparse_cos(f.terms, wq, g.terms, wg) < CAND_TFIDF:
+                # shares no content: outside the pairs the scorer was fitted on, and no support for the story
+                probs[d] = 0.0
+                no_content.append(d)
+                continue
+            s = pair_signals(f, g, wq, wg, vq, vg, cq, cg, char=cc)
             p, v = probability(s, self.window_days, self.settings.encoder, self.weights)
             probs[d] = p
             if v:
@@ -222,6 +243,7 @@ class Detector:
             "member_p": {d: round(p, 4) for d, p in probs.items()},
             "signals_vs_canonical": canon_signals,
             "vetoes": vetoed,
+            "no_content": no_content,
         }
 
 

@@ -212,3 +212,40 @@ def districts(text: str) -> set[str]:
         if w not in _DISTRICT_NOT:
             out.add(stem(w))
     return out
+
+
+#: Stage of the work a headline reports (see :func:`stage`).
+STAGE_UNKNOWN, STAGE_PLAN, STAGE_DONE = 0, 1, 2
+_FUT_PASSIVE = re.compile(r"\b(?:будет|будут)\s+(?:открыт|построен|введен|завершен|отреставрирован|благоустроен|отремонтирован)[а-я]*", re.I)
+_PLAN = re.compile(
+    r"\b(?:построят|откро(?:ют|ет|ется|ются)|появ(?:ится|ятся)|начн(?:ут|ется|утся)|планиру[а-я]*|возведут|"
+    r"отреставрируют|благоустроят|заверш(?:ат|ится|атся)|реконструируют|отремонтируют|заработа(?:ет|ют)|введут|"
+    # work in progress is not done either: «продолжается строительство», «выполнено на 28 процентов»
+    r"строят|возводят|продолжа[а-я]*\s+(?:строительств|реконструкци|ремонт|реставраци)[а-я]*|"
+    r"(?:ид[её]т|вед[её]тся)\s+(?:строительств|реконструкци|ремонт|реставраци)[а-я]*|"
+    r"выполнен[аоы]?\s+на\s+\d+|готовност[а-я]*)\b",
+    re.I,
+)
+_DONE = re.compile(
+    r"\b(?:открыл(?:а|и|ся|ась|ось|ись)?|открыт[аоы]?|начал[аио]?\s+работу|заработал[аио]?|построили|построен[аоы]?|"
+    r"завершил[аи]?|завершен[аоы]?|ввели|введен[аоы]?|отреставрировали|благоустроили|отремонтировали|реконструировали)\b",
+    re.I,
+)
+
+
+def stage(title: str) -> int:
+    """Stage a headline reports: :data:`STAGE_PLAN` («…построят к концу года», «откроется»,
+    «будет открыт», work in progress: «продолжается строительство», «выполнено на 28 процентов»), :data:`STAGE_DONE` («открылась», «начала работу», «построили») or
+    :data:`STAGE_UNKNOWN` (neither, or both). The same object at another stage is another
+    release (build → open), a hard-negative kind of the dev set and of crawler/sim.
+    Headline only: bodies of both stages mention both («строительство завершено, школа
+    откроется 1 сентября»)."""
+    if not title:
+        return STAGE_UNKNOWN
+    plan = bool(_FUT_PASSIVE.search(title))
+    rest = _FUT_PASSIVE.sub(" ", title)
+    plan = plan or bool(_PLAN.search(rest))
+    done = bool(_DONE.search(rest))
+    if plan == done:
+        return STAGE_UNKNOWN
+    return STAGE_PLAN if plan else STAGE_DONE

@@ -21,7 +21,8 @@ n-gram ids dominate, ~6 bytes per distinct n-gram of the first 3,000 characters)
   ``names`` (uint32 ids of name stems); ``speakers`` (uint32 ids of the surnames the
   text is attributed to); ``rdates`` (month*100+day of dates saying when the text was
   written: «в среду, 7 мая», datelines, «04.12.2025»); ``districts`` (uint32 ids of
-  district names after «район…»). See :mod:`crawler.dedup.extract`.
+  district names after «район…»); ``stage`` (the title reports planned work or a
+  done one). See :mod:`crawler.dedup.extract`.
 * ``published_at`` — POSIX seconds (float, NaN when unknown); ``text_len`` — characters
   of the cleaned body.
 
@@ -99,6 +100,9 @@ class Features:
     published_at: float = math.nan
     text_len: int = 0
     has_title: bool = False
+    #: :func:`crawler.dedup.extract.stage` of the title (0 unknown, 1 planned, 2 done);
+    #: stored in flag bits 2–3 of the blob header (format unchanged: older blobs read as 0).
+    stage: int = 0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -109,10 +113,10 @@ class Features:
     def to_bytes(self) -> bytes:
         """Compact binary form: ``b"MNF"`` + version byte + fixed header + arrays.
 
-        Header: ``<B d I`` flags (bit0 has_title, bit1 has vec), published_at, text_len;
+        Header: ``<B d I`` flags (bit0 has_title, bit1 has vec, bits 2–3 ``stage``), published_at, text_len;
         then fifteen length-prefixed arrays (uint32 count + raw little-endian data).
         """
-        flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0)
+        flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0) | ((int(self.stage) & 3) << 2)
         parts = [_MAGIC, bytes([FORMAT_VERSION]), struct.pack("<BdI", flags, self.published_at, self.text_len)]
         for arr, dt in self._arrays():
             a = np.ascontiguousarray(arr, dtype=dt)
@@ -157,7 +161,7 @@ class Features:
             raise ValueError(f"truncated Features blob: {exc}") from None
         if off != len(mv):
             raise ValueError("trailing bytes in Features blob")
-        return cls(*arrays, published_at=pub, text_len=tlen, has_title=bool(flags & 1))
+        return cls(*arrays, published_at=pub, text_len=tlen, has_title=bool(flags & 1), stage=(flags >> 2) & 3)
 
 
 class Featurizer:
@@ -229,5 +233,6 @@ class Featurizer:
             published_at=pub,
             text_len=len(body),
             has_title=bool(ttoks),
+            stage=extract.stage(fold(doc.title or "")),
             enc_text=enc_text[:ENCODER_CHARS],
         )
