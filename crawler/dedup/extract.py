@@ -58,10 +58,46 @@ def _value(num: str, mag: str | None) -> float:
     return v
 
 
+#: Words after which a number is an *identifier* (a name), not a quantity: «№ 12»,
+#: «по номеру 101», «дом 8», «д. 8», «корпус 2», «строение 1», «телефон 112».
+_ID_BEFORE = re.compile(
+    r"(?:№|\bN|\bномер[а-я]*|\bдом[аеу]?|\bд\.|\bкорпус[а-я]*|\bкорп\.|\bстроени[а-я]+|\bстр\.|\bтелефон[а-я]*|\bтел\.)\s*$",
+    re.I,
+)
+#: Joins an identifier to the next one: «по номеру 101 или 112», «№ 5, 7 и 12».
+_ID_JOIN = re.compile(r"\s*(?:,|/|или|и)\s*", re.I)
+
+
+def _identifier_spans(text: str) -> list[tuple[int, int, bool]]:
+    """``(start, end, numbered)`` of numbers that are identifiers (see :data:`_ID_BEFORE`),
+    in text order; ``numbered`` when the list they belong to starts with «№»."""
+    out: list[tuple[int, int, bool]] = []
+    for m in re.finditer(r"\d+", text):
+        if m.start() and text[m.start() - 1] in ".,":
+            continue
+        before = _ID_BEFORE.search(text, max(0, m.start() - 14), m.start())
+        if before:
+            out.append((m.start(), m.end(), before.group(0).lstrip()[:1] in ("№", "N")))
+        elif out and _ID_JOIN.fullmatch(text, out[-1][1], m.start()):
+            out.append((m.start(), m.end(), out[-1][2]))
+    return out
+
+
+def identifiers(text: str) -> set[str]:
+    """Numbers that name something (see :data:`_ID_BEFORE`) as strings («№ 1409» → ``"1409"``)."""
+    return {text[a:b] for a, b, _ in _identifier_spans(text)}
+
+
 def figures(text: str) -> list[tuple[str, float]]:
-    """Key figures as ``(unit stem, value)``; units are stems, value a float (see module doc)."""
+    """Key figures as ``(unit stem, value)``; units are stems, value a float (see module doc).
+
+    Identifiers («библиотека № 12», «по номеру 101 или 112», «дом 8») are not figures:
+    two texts naming the same numbered object say nothing about agreeing facts."""
     out: list[tuple[str, float]] = []
+    ids = {a for a, _, _ in _identifier_spans(text)}
     for m in _NUM.finditer(text):
+        if m.start() in ids:
+            continue
         num, anniv, mag, unit = m.groups()
         try:
             v = _value(num, mag)
@@ -198,19 +234,21 @@ def release_dates(text: str) -> set[int]:
 
 
 
-_DISTRICT = re.compile(r"\b(?:район|района|районе|району|районом)\s+([А-Я][а-я-]+)")
+_DISTRICT = re.compile(r"\b(?:район|района|районе|району|районом)\s+([А-Я][а-я-]+)(?:[ \t]+([А-Я][а-я-]+))?")
 _DISTRICT_NOT = frozenset("москвы москва москве города сергей сергея собянин собянина мэр мэра правительства".split())
 
 
 def districts(text: str) -> set[str]:
-    """Stems of the districts a text names: the capitalised word after «район(а/е/у/ом)»
-    («в районе Матушкино», «школ района Таганский»). Two texts built on one template for
+    """Stems of the districts a text names: the capitalised word (or two: «Южное Бутово»)
+    after «район(а/е/у/ом)» («в районе Матушкино», «школ района Таганский»). Two texts built on one template for
     different districts («В районе X прошёл турнир…») are different local news."""
     out: set[str] = set()
     for m in _DISTRICT.finditer(text):
-        w = m.group(1).lower()
+        w, w2 = m.group(1).lower(), (m.group(2) or "").lower()
         if w not in _DISTRICT_NOT:
-            out.add(stem(w))
+            # two-word names: «Южное Бутово» ≠ «Южное Тушино», «Чертаново Центральное»
+            two = w2 and w2 not in _DISTRICT_NOT and w2 not in _NAME_STOP and w2 not in STOP
+            out.add(stem(w) + (" " + stem(w2) if two else ""))
     return out
 
 
@@ -249,3 +287,36 @@ def stage(title: str) -> int:
     if plan == done:
         return STAGE_UNKNOWN
     return STAGE_PLAN if plan else STAGE_DONE
+
+
+# --------------------------------------------------------------------- places (streets, numbered objects)
+_STREET_WORD = r"(?:улиц[аеуыо][йю]?|ул\.|проспект[а-я]*|пр-т|шоссе|бульвар[а-я]*|б-р|переул(?:ок|ке|ка|ку|ком)|пер\.|проезд[а-я]*|набережн[а-я]*|площад[а-я]*|тупик[а-я]*)"
+#: «улице Маршала Катукова», «проспекте Вернадского», «ул. Королёва» (the last capitalised word is kept).
+_STREET_AFTER = re.compile(r"\b" + _STREET_WORD + r"\s+((?:[А-Я][а-я]+\s+){0,2}[А-Я][а-я-]+)")
+#: «Рязанском проспекте», «Профсоюзной улице» (not at a sentence start: «Общая площадь…»).
+_STREET_BEFORE = re.compile(
+    r"(?<![.!?\n\"]\s)(?<!^)\b([А-Я][а-я]+(?:ом|ой|ий|ый|ая|ое|ого|ому|ым|ую|ей|ые|ых))\s+" + _STREET_WORD + r"(?![а-я])"
+)
+
+
+def places(text: str) -> set[str]:
+    """Addresses and numbered objects a text names, as comparable keys.
+
+    * streets: ``"ул:"`` + stem of the street's name word — «на улице Маршала Катукова» →
+      ``ул:катуков``, «на Рязанском проспекте» → ``ул:рязанск`` (the street kind is
+      dropped: «Рязанский проспект» and «Рязанская улица» would collide, rarely matters);
+    * numbered objects: ``"№"`` + the number after «№» («школе № 1409» → ``№1409``; lists
+      «№ 5, 7 и 12» give each number). House and phone numbers (:func:`identifiers`) are
+      not places: «дом 8» names nothing without its street, «по номеру 112» no place.
+
+    Two texts that both name places and share none report different local events
+    (templated district news: the same sentence about another street or library).
+    """
+    out: set[str] = set()
+    for line in text.split("\n"):
+        for m in _STREET_AFTER.finditer(line):
+            out.add("ул:" + stem(m.group(1).split()[-1].lower()))
+        for m in _STREET_BEFORE.finditer(line):
+            out.add("ул:" + stem(m.group(1).lower()))
+    out.update("№" + text[a:b] for a, b, numbered in _identifier_spans(text) if numbered)
+    return out

@@ -22,7 +22,8 @@ n-gram ids dominate, ~6 bytes per distinct n-gram of the first 3,000 characters)
   text is attributed to); ``rdates`` (month*100+day of dates saying when the text was
   written: «в среду, 7 мая», datelines, «04.12.2025»); ``districts`` (uint32 ids of
   district names after «район…»); ``stage`` (the title reports planned work or a
-  done one). See :mod:`crawler.dedup.extract`.
+  done one); ``places`` (uint32 ids of streets and «№ N» objects,
+  :func:`crawler.dedup.extract.places`). See :mod:`crawler.dedup.extract`.
 * ``published_at`` — POSIX seconds (float, NaN when unknown); ``text_len`` — characters
   of the cleaned body.
 
@@ -53,7 +54,7 @@ TITLE_YEAR = 0x8000
 MAX_SHINGLE_WORDS = 700
 FORMAT_VERSION = 2
 _MAGIC = b"MNF"
-_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4")
+_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4", "u4")
 
 
 def term_id(s: str) -> int:
@@ -104,6 +105,9 @@ class Features:
     #: stored in flag bits 2–3 of the blob header (format unchanged: older blobs read as 0).
     stage: int = 0
     extra: dict = field(default_factory=dict)
+    #: uint32 ids of :func:`crawler.dedup.extract.places` (streets, «№ N» objects); an optional
+    #: sixteenth array of the blob (format unchanged: older blobs read as no places).
+    places: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
 
     @property
     def day(self) -> float:
@@ -114,7 +118,8 @@ class Features:
         """Compact binary form: ``b"MNF"`` + version byte + fixed header + arrays.
 
         Header: ``<B d I`` flags (bit0 has_title, bit1 has vec, bits 2–3 ``stage``), published_at, text_len;
-        then fifteen length-prefixed arrays (uint32 count + raw little-endian data).
+        then fifteen length-prefixed arrays (uint32 count + raw little-endian data), and a
+        sixteenth (``places``) that readers of older blobs may find missing.
         """
         flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0) | ((int(self.stage) & 3) << 2)
         parts = [_MAGIC, bytes([FORMAT_VERSION]), struct.pack("<BdI", flags, self.published_at, self.text_len)]
@@ -129,7 +134,7 @@ class Features:
             (self.terms, "u4"), (self.tf, "u2"), (self.title_terms, "u4"), (self.shingles, "u4"),
             (self.vec, "i1"), (self.fig_units, "u4"), (self.fig_values, "f4"), (self.years, "u2"),
             (self.dates, "u2"), (self.names, "u4"), (self.chars, "u4"), (self.ctf, "u2"),
-            (self.speakers, "u4"), (self.rdates, "u2"), (self.districts, "u4"),
+            (self.speakers, "u4"), (self.rdates, "u2"), (self.districts, "u4"), (self.places, "u4"),
         ]  # fmt: skip
 
     @classmethod
@@ -148,7 +153,10 @@ class Features:
             flags, pub, tlen = struct.unpack_from("<BdI", mv, 4)
             off = 4 + struct.calcsize("<BdI")
             arrays = []
-            for dt in _DTYPES:
+            for k, dt in enumerate(_DTYPES):
+                if k == len(_DTYPES) - 1 and off == len(mv):
+                    arrays.append(np.zeros(0, np.uint32))  # written before ``places`` existed
+                    break
                 (n,) = struct.unpack_from("<I", mv, off)
                 off += 4
                 d = np.dtype(dt).newbyteorder("<")
@@ -161,7 +169,7 @@ class Features:
             raise ValueError(f"truncated Features blob: {exc}") from None
         if off != len(mv):
             raise ValueError("trailing bytes in Features blob")
-        return cls(*arrays, published_at=pub, text_len=tlen, has_title=bool(flags & 1), stage=(flags >> 2) & 3)
+        return cls(*arrays[:-1], published_at=pub, text_len=tlen, has_title=bool(flags & 1), stage=(flags >> 2) & 3, places=arrays[-1])
 
 
 class Featurizer:
@@ -229,6 +237,7 @@ class Featurizer:
             ctf=ctf,
             speakers=_u32(term_id(s) for s in extract.speakers(raw_title, raw_body)),
             districts=_u32(term_id(s) for s in extract.districts(full)),
+            places=_u32(term_id(s) for s in extract.places(full)),
             rdates=np.asarray(sorted(extract.release_dates(raw_title + "\n" + raw_body)), np.uint16),
             published_at=pub,
             text_len=len(body),

@@ -18,6 +18,8 @@ keys in :data:`SIGNALS`:
 ``title_na``   1 when either title is missing.
 ``fig_agree``  shared key figures (same unit and value), ``ln(1+n)``.
 ``fig_conf``   units for which both give figures and no value agrees (count).
+``fig_major_conf`` 1 when two or more units contradict and they outnumber the shared
+               figures (a look-alike release: same template, one figure equal by chance).
 ``year_conf``  1 when both bodies mention years and share none (soft: halves p);
 ``title_year_conf`` 1 when both titles carry years and share none (veto).
 ``date_agree`` / ``date_conf``  shared / disjoint day-month mentions (0/1).
@@ -29,6 +31,13 @@ keys in :data:`SIGNALS`:
                publication day) and the closest two such dates are more than
                :data:`RDATE_DAYS` days apart (day-of-year distance, year ignored).
 ``place_conf`` 1 when both texts name districts and share none.
+``addr_conf``  1 when both texts name streets or «№ N» objects
+               (:func:`crawler.dedup.extract.places`) and share none: the same template
+               about another street, library or school.
+``local_conf`` 1 when ``place_conf`` fires and nothing specific agrees besides the
+               template's words: no shared key figure and no shared street / «№ N»
+               object. A reprint of a release that adds its own district («В районе
+               Арбат…») still shares the release's figures and places.
 ``stage_conf`` 1 when one title reports planned work and the other done work
                («школу построят к концу года» vs «открылась новая школа»,
                :func:`crawler.dedup.extract.stage`).
@@ -52,8 +61,8 @@ RDATE_DAYS = 3.0
 _CUM = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
 
 SIGNALS = (
-    "char", "ccont", "spk_conf", "rdate_conf", "place_conf", "stage_conf", "tfidf", "contain", "enc", "title", "title_na", "fig_agree", "fig_conf",
-    "year_conf", "title_year_conf", "date_agree", "date_conf", "names", "dt",
+    "char", "ccont", "spk_conf", "rdate_conf", "place_conf", "addr_conf", "local_conf", "stage_conf", "tfidf", "contain", "enc", "title", "title_na", "fig_agree", "fig_conf",
+    "fig_major_conf", "year_conf", "title_year_conf", "date_agree", "date_conf", "names", "dt",
 )  # fmt: skip
 
 
@@ -277,7 +286,9 @@ def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=No
         s["char"], s["ccont"] = 0.0, 0.0
     s["spk_conf"] = 1.0 if a.speakers.size and b.speakers.size and not _n_common(a.speakers, b.speakers) else 0.0
     s["rdate_conf"] = rdate_conflict(a, b)
-    s["place_conf"] = 1.0 if a.districts.size and b.districts.size and not _n_common(a.districts, b.districts) else 0.0
+    districts_conf = bool(a.districts.size and b.districts.size and not _n_common(a.districts, b.districts))
+    shared_places = _n_common(a.places, b.places)
+    s["addr_conf"] = 1.0 if a.places.size and b.places.size and not shared_places else 0.0
     s["stage_conf"] = 1.0 if a.stage and b.stage and a.stage != b.stage else 0.0
     s["tfidf"] = sparse_cos(a.terms, wa, b.terms, wb)
     s["contain"] = containment(a.shingles, b.shingles)
@@ -296,6 +307,11 @@ def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=No
     shared, conf = figure_agreement(a, b)
     s["fig_agree"] = math.log1p(shared)
     s["fig_conf"] = float(conf)
+    s["fig_major_conf"] = 1.0 if conf >= 2 and shared < conf else 0.0
+    # the release's own facts agree: a reprint that adds its site's district («Для жителей района X: …»)
+    anchored = shared >= 2 or (shared >= 1 and shared_places >= 1)
+    s["place_conf"] = 1.0 if districts_conf and not anchored else 0.0
+    s["local_conf"] = 1.0 if districts_conf and shared == 0 and not shared_places else 0.0
     ya = {y for y in a.years.tolist() if not y & TITLE_YEAR}
     yb = {y for y in b.years.tolist() if not y & TITLE_YEAR}
     ta = {y for y in a.years.tolist() if y & TITLE_YEAR}
