@@ -180,8 +180,24 @@ class WebhookChannel(_Model):
 
     name: str | None = None
     url: str
-    #: Standard Webhooks secret (``whsec_…``).
+    #: Standard Webhooks secret (``whsec_`` + base64 of 24–64 random bytes).
     secret: str
+
+    @field_validator("secret")
+    @classmethod
+    def _whsec(cls, v: str) -> str:
+        import base64
+        import binascii
+
+        if not v.startswith("whsec_"):
+            raise ValueError("expected a Standard Webhooks secret starting with whsec_ (the value is not shown)")
+        try:
+            raw = base64.b64decode(v.removeprefix("whsec_"), validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("the part after whsec_ is not valid base64 (the value is not shown)") from None
+        if len(raw) < 16:
+            raise ValueError("the secret is too short: use at least 16 random bytes (the value is not shown)")
+        return v
     timeout: Duration = timedelta(seconds=10)
     filters: dict[str, Any] = Field(default_factory=dict)
     digest: Duration | None = None

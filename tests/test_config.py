@@ -37,10 +37,10 @@ def test_durations(value: object, seconds: float) -> None:
 
 
 def test_env_interpolation_and_missing_variable() -> None:
-    raw = {"database": {"url": "${DB_URL}"}, "alerts": {"webhooks": [{"url": "http://127.0.0.1/h", "secret": "${S:-whsec_x}"}]}}
+    raw = {"database": {"url": "${DB_URL}"}, "alerts": {"webhooks": [{"url": "http://127.0.0.1/h", "secret": "${S:-whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=}"}]}}
     s = settings_from_dict(raw, env={"DB_URL": "sqlite:///x.db"})
     assert s.database.url == "sqlite:///x.db"
-    assert s.alerts.webhooks[0].secret == "whsec_x"
+    assert s.alerts.webhooks[0].secret == "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ="
     with pytest.raises(ConfigError, match=r"database\.url: environment variable DB_URL is not set"):
         settings_from_dict(raw, env={})
 
@@ -62,6 +62,14 @@ def test_env_interpolation_and_missing_variable() -> None:
 def test_bad_config_names_the_key(raw: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         settings_from_dict(raw, env={})
+
+
+@pytest.mark.parametrize("secret", ["notwhsec-hunter2", "whsec_hunter2!!", "whsec_aHVudGVyMg=="])
+def test_bad_webhook_secret_is_refused_without_echoing_it(secret: str) -> None:
+    raw = {"alerts": {"webhooks": [{"url": "http://127.0.0.1/h", "secret": secret}]}}
+    with pytest.raises(ConfigError, match=r"alerts\.webhooks\[0\]\.secret") as ei:
+        settings_from_dict(raw, env={})
+    assert "hunter2" not in str(ei.value) and "aHVudGVy" not in str(ei.value)
 
 
 def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
