@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from crawler import metrics
 from crawler.config import SelectorProfile, Settings, SourceSettings, now_utc
-from crawler.dedup import Detector, Doc, Featurizer, Features
+from crawler.dedup import Detector, Doc, Featurizer, Features, story_title
 from crawler.errors import FetchError, MosnewsError, ParseError, StorageError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
@@ -307,7 +307,7 @@ class Pipeline:
         )
         async with self._dedup_lock:
             result = await asyncio.to_thread(
-                self.store.save_article, write, decide=lambda: self.detector.decide(feats), canonical=canonical_rule
+                self.store.save_article, write, decide=lambda: self.detector.decide(feats), canonical=canonical_rule, title=story_title
             )
             if result.status == "new" and result.story_id is not None:
                 self.detector.add(result.story_id, str(result.article_id), feats)

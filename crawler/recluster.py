@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from sqlmodel import select
 
 from crawler.config import Settings
-from crawler.dedup import Detector, Doc, Featurizer, Features, choose_canonical
+from crawler.dedup import Detector, Doc, Featurizer, Features, choose_canonical, story_title
 from storage import Store
 from storage.models import Article, ArticleFeatures
 from storage.stories import overrides, rewrite_stories
@@ -106,4 +106,4 @@ def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int]
         out.append((aid, label, 1.0, {"manual": f"merged with article {anchor}"}))
     if progress is not None:
         progress(len(arts), len(arts))
-    return rewrite_stories(store, out, canonical=canonical_rule)
+    return rewrite_stories(store, out, canonical=canonical_rule, title=story_title)

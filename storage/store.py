@@ -27,6 +27,9 @@ from storage.models import AlertOutbox, Article, ArticleFeatures, Meta, RawPage,
 
 #: A function choosing a story's canonical article from ``(article_id, published_at, text_length)`` rows.
 CanonicalRule = Callable[[list[tuple[int, datetime | None, int]]], int]
+#: A function choosing the title a story is shown under from its reprints' titles
+#: (``None``: the canonical article's title).
+TitleRule = Callable[[list[str]], str]
 
 
 def content_hash(title: str, lead: str, text: str) -> str:
@@ -211,6 +214,7 @@ class Store:
         *,
         decide: Callable[[], Any] | None = None,
         canonical: CanonicalRule = default_canonical,
+        title: TitleRule | None = None,
     ) -> SaveResult:
         """Insert a new article (assigning its story) or update an edited one, in one transaction.
 
@@ -220,6 +224,7 @@ class Store:
                 ``StoryDecision``-like object with ``story_id`` (``None`` = new story),
                 ``score`` and ``explanation``. Without it the article founds its own story.
             canonical: the rule choosing a story's canonical article.
+            title: the rule choosing a story's title (default: the canonical article's).
 
         A new story also gets its ``story.created`` row in ``alert_outbox`` in the same
         transaction (``status='skipped'`` when ``write.alert`` is false).
@@ -240,7 +245,7 @@ class Store:
                 if write.features is not None and row.id is not None:
                     s.merge(ArticleFeatures(article_id=row.id, data=write.features))
                 if row.story_id is not None:
-                    _refresh_story(s, row.story_id, write.at, canonical)
+                    _refresh_story(s, row.story_id, write.at, canonical, title)
                 return SaveResult(row.id or 0, row.story_id, "updated")
 
             row = Article(url=a.url, source_id=write.source_id, content_hash=h, title="", fetched_at=write.at, updated_at=write.at)
@@ -275,7 +280,7 @@ class Store:
             s.add(row)
             s.flush()
             assert story_id is not None
-            _refresh_story(s, story_id, write.at, canonical)
+            _refresh_story(s, story_id, write.at, canonical, title)
             return SaveResult(row.id, story_id, "new", story_created=created)
 
     def load_features(self, since: datetime | None = None) -> Iterator[tuple[int, int | None, bytes]]:
@@ -334,7 +339,7 @@ def _fill(row: Article, write: ArticleWrite, h: str) -> None:
     row.fetched_at = write.at
 
 
-def _refresh_story(s: Session, story_id: int, at: datetime, canonical: CanonicalRule) -> None:
+def _refresh_story(s: Session, story_id: int, at: datetime, canonical: CanonicalRule, title: TitleRule | None = None) -> None:
     """Recompute a story's derived columns from its members (count, earliest time, canonical, title)."""
     members = list(
         s.exec(select(Article.id, Article.published_at, func.length(Article.text), Article.title).where(Article.story_id == story_id))
@@ -350,16 +355,18 @@ def _refresh_story(s: Session, story_id: int, at: datetime, canonical: Canonical
     titles = {int(m[0]): m[3] for m in members}
     dates = [m[1] for m in members if m[1] is not None]
     story.canonical_article_id = cid
-    story.title = titles.get(cid, story.title)
+    story.title = title(list(titles.values())) if title is not None else titles.get(cid, story.title)
     story.published_at = min(dates) if dates else None
     story.reprint_count = len(members)
     story.updated_at = at
     s.add(story)
 
 
-def refresh_story(s: Session, story_id: int, at: datetime, canonical: CanonicalRule = default_canonical) -> None:
+def refresh_story(
+    s: Session, story_id: int, at: datetime, canonical: CanonicalRule = default_canonical, title: TitleRule | None = None
+) -> None:
     """Public form of the story refresh, for merge/split/recluster code working in its own session."""
-    _refresh_story(s, story_id, at, canonical)
+    _refresh_story(s, story_id, at, canonical, title)
 
 
 def open_store(url: str, *, migrate: bool = True) -> Store:

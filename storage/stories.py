@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from crawler.errors import StorageError
 from storage.models import AlertOutbox, Article, Meta, Source, Story, StoryOverride
-from storage.store import CanonicalRule, Store, default_canonical, refresh_story
+from storage.store import CanonicalRule, Store, TitleRule, default_canonical, refresh_story
 
 STORIES_VERSION_KEY = "stories_version"
 
@@ -68,7 +68,9 @@ def story_detail(store: Store, story_id: int) -> dict[str, Any] | None:
     }
 
 
-def merge_stories(store: Store, keep: int, absorb: int, *, canonical: CanonicalRule = default_canonical) -> int:
+def merge_stories(
+    store: Store, keep: int, absorb: int, *, canonical: CanonicalRule = default_canonical, title: TitleRule | None = None
+) -> int:
     """Move every article of story ``absorb`` into story ``keep`` and delete ``absorb``.
 
     The moved articles are pinned to ``keep`` (``story_overrides.action='merge'``); pending
@@ -98,12 +100,14 @@ def merge_stories(store: Store, keep: int, absorb: int, *, canonical: CanonicalR
             s.add(row)
         s.flush()
         s.delete(b)
-        refresh_story(s, keep, now, canonical)
+        refresh_story(s, keep, now, canonical, title)
         _bump(s, now)
         return len(moved)
 
 
-def split_article(store: Store, article_id: int, *, canonical: CanonicalRule = default_canonical) -> int:
+def split_article(
+    store: Store, article_id: int, *, canonical: CanonicalRule = default_canonical, title: TitleRule | None = None
+) -> int:
     """Take an article out of its story into a story of its own, and keep it alone on recluster.
 
     Returns the new story's id. No alert is sent for it (a manual fix is not news).
@@ -126,9 +130,9 @@ def split_article(store: Store, article_id: int, *, canonical: CanonicalRule = d
         s.merge(StoryOverride(article_id=art.id, action="split", anchor_article_id=None, created_at=now))
         s.flush()
         assert story.id is not None
-        refresh_story(s, story.id, now, canonical)
+        refresh_story(s, story.id, now, canonical, title)
         if old is not None:
-            refresh_story(s, old, now, canonical)
+            refresh_story(s, old, now, canonical, title)
         _bump(s, now)
         return story.id
 
@@ -144,6 +148,7 @@ def rewrite_stories(
     assignment: Iterable[tuple[int, int, float, dict[str, Any] | None]],
     *,
     canonical: CanonicalRule = default_canonical,
+    title: TitleRule | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
     """Apply a full reclustering in one transaction.
@@ -203,7 +208,7 @@ def rewrite_stories(
                 progress(i + 1)
         s.flush()
         for sid in set(label_story.values()):
-            refresh_story(s, sid, now, canonical)
+            refresh_story(s, sid, now, canonical, title)
         for story in list(s.exec(select(Story))):
             if story.id in used or story.id in label_story.values():
                 continue

@@ -187,8 +187,10 @@ def reparse(
     source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this source id (repeatable).")] = None,
 ) -> None:
     """Re-parse every kept raw page without the network and update edited articles in place."""
+    from crawler.dedup import story_title
     from crawler.parse import decode_html, parse_article
     from crawler.pipeline import profile_for
+    from crawler.recluster import canonical_rule
     from storage.intents import ArticleWrite
 
     settings = get_settings(config)
@@ -207,7 +209,7 @@ def reparse(
                 counts["failed"] += 1
                 typer.echo(f"  {url}: {exc}", err=True)
                 continue
-            res = store.save_article(ArticleWrite(source_id=sid, article=art, at=now, alert=False))
+            res = store.save_article(ArticleWrite(source_id=sid, article=art, at=now, alert=False), canonical=canonical_rule, title=story_title)
             counts[res.status] += 1
     except StorageError as exc:
         fail(str(exc), EXIT_DATABASE)

@@ -83,13 +83,14 @@ def merge(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Merge story ABSORB into story KEEP (the fix survives `mosnews recluster`)."""
+    from crawler.dedup import story_title
     from crawler.recluster import canonical_rule
     from storage.stories import merge_stories
 
     settings = get_settings(config)
     store = open_db(settings)
     try:
-        n = merge_stories(store, keep, absorb, canonical=canonical_rule)
+        n = merge_stories(store, keep, absorb, canonical=canonical_rule, title=story_title)
     except StorageError as exc:
         fail(str(exc), EXIT_DATABASE if "database" in str(exc) else EXIT_ATTENTION)
     finally:
@@ -103,13 +104,14 @@ def split(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Take an article out of its story into a story of its own (the fix survives `mosnews recluster`)."""
+    from crawler.dedup import story_title
     from crawler.recluster import canonical_rule
     from storage.stories import split_article
 
     settings = get_settings(config)
     store = open_db(settings)
     try:
-        sid = split_article(store, article_id, canonical=canonical_rule)
+        sid = split_article(store, article_id, canonical=canonical_rule, title=story_title)
     except StorageError as exc:
         fail(str(exc), EXIT_DATABASE if "database" in str(exc) else EXIT_ATTENTION)
     finally:

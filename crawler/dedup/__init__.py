@@ -5,9 +5,9 @@ Pure and in-memory (no storage or other stage imports). Public API:
 :func:`choose_canonical`, :func:`cluster_records`, :func:`cluster_jsonl`.
 """
 
-from crawler.dedup.canonical import choose_canonical
+from crawler.dedup.canonical import choose_canonical, story_title
 from crawler.dedup.detector import Detector
 from crawler.dedup.features import Doc, Features, Featurizer
 from crawler.dedup.offline import cluster_jsonl, cluster_records
 
-__all__ = ["Doc", "Features", "Featurizer", "Detector", "choose_canonical", "cluster_records", "cluster_jsonl"]
+__all__ = ["Doc", "Features", "Featurizer", "Detector", "choose_canonical", "story_title", "cluster_records", "cluster_jsonl"]

@@ -14,6 +14,7 @@ Rule (documented in docs/dedup.md):
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 
 #: Hours after the earliest reprint within which a member may be canonical.
@@ -40,3 +41,40 @@ def choose_canonical_ts(members: list[tuple[str, float, int]]) -> str:
     else:
         eligible = list(members)
     return min(eligible, key=lambda m: (-m[2], m[1] if not math.isnan(m[1]) else math.inf, m[0]))[0]
+
+
+#: A title re-angled to one district or written by an uprava («…района Арбат…», «Управа …»).
+DISTRICT_ANGLE = re.compile(r"(?i)\bрайон(а|е|ов)?\b|\bуправ[аеуы]\w*|\bв\s+[А-ЯЁ]\w+ском\s+районе")
+
+
+def story_title(titles: list[str]) -> str:
+    """The title a story is shown under: the medoid of its reprints' titles.
+
+    District sites re-title reprints («Жителей района Арбат касается: …», «Для жителей
+    района …: …»). Titles naming a district or an uprava (:data:`DISTRICT_ANGLE`) are set
+    aside while any other title exists; among the rest, the title sharing the most content
+    stems with all the others is the release's own wording. Score of a title = mean Jaccard
+    similarity of its content-stem set to every title (weighted by how often each occurs);
+    ties go to the shorter title, then alphabetical order. Empty titles are ignored;
+    returns ``""`` when none is left.
+    """
+    from crawler.dedup.normalize import content_stems, words
+
+    every = [t for t in dict.fromkeys(t.strip() for t in titles) if t]
+    if len(every) <= 1:
+        return every[0] if every else ""
+    cands = [t for t in every if not DISTRICT_ANGLE.search(t)] or every
+    counts = {t: sum(1 for x in titles if x.strip() == t) for t in every}
+    sets = {t: set(content_stems(words(t))) for t in every}
+
+    def score(t: str) -> float:
+        total = 0.0
+        n = 0
+        for u in every:
+            a, b = sets[t], sets[u]
+            sim = 1.0 if u == t else (len(a & b) / len(a | b) if a | b else 0.0)
+            total += sim * counts[u]
+            n += counts[u]
+        return total / n
+
+    return min(cands, key=lambda t: (-score(t), len(t), t))
