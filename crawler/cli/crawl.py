@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Annotated, Optional
 
 import typer

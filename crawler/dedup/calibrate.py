@@ -34,9 +34,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import random
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np

@@ -28,7 +28,6 @@ from __future__ import annotations
 import math
 import threading
 
-import numpy as np
 
 from crawler.config import DedupSettings
 from crawler.dedup.canonical import choose_canonical_ts

@@ -12,7 +12,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 
 from crawler.alert import Dispatcher
 from storage import outbox

@@ -150,8 +150,8 @@ def test_templated_local_news_for_other_districts_stay_apart(featurizer, setting
     assert districts(fold("Субботник прошел в районе Ясенево. Жители района Ясенево убрали дворы.")) == {"ясенев"}
     tpl = "В районе {d} прошла ярмарка выходного дня. На ярмарке работали {n} палаток с фермерскими продуктами."
     fa, fb = featurizer.featurize([
-        Doc("a", f"Ярмарка в районе Ясенево", tpl.format(d="Ясенево", n=24), T0),
-        Doc("b", f"Ярмарка в районе Перово", tpl.format(d="Перово", n=24), T0 + timedelta(hours=1)),
+        Doc("a", "Ярмарка в районе Ясенево", tpl.format(d="Ясенево", n=24), T0),
+        Doc("b", "Ярмарка в районе Перово", tpl.format(d="Перово", n=24), T0 + timedelta(hours=1)),
     ])  # fmt: skip
     det = Detector(settings)
     det.add(1, "a", fa)

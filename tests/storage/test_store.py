@@ -16,7 +16,7 @@ from crawler.types import ParsedArticle, StoryDecision
 from storage import open_store
 from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
 from storage.lock import daemon_lock
-from storage.models import AlertOutbox, Article, Story
+from storage.models import Article, Story
 
 MSK = timezone(timedelta(hours=3))
 T0 = datetime(2015, 2, 24, 9, 0, tzinfo=timezone.utc)
@@ -116,8 +116,7 @@ def test_utc_text_timestamps_on_sqlite(tmp_path: Path) -> None:
     s.save_article(ArticleWrite("arbat", art("https://arbat.mos.ru/d/1.html"), at=T0))
     s.close()
     con = sqlite3.connect(tmp_path / "m.db")
-    published, fetched = con.execute("SELECT published_at, fetched_at FROM articles").one() if False else con.execute(
-        "SELECT published_at, fetched_at FROM articles").fetchone()
+    published, fetched = con.execute("SELECT published_at, fetched_at FROM articles").fetchone()
     assert published == "2015-02-24T09:30:00Z"  # 12:30 Moscow time is 09:30 UTC
     assert fetched == "2015-02-24T09:00:00Z"
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
