@@ -203,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.write_prior:
         write_priors(a.factru)
+    if not a.eval.exists():
+        print(f"evaluation data not found at {a.eval} (it lives in ../shared/eval, outside the repository); nothing to fit")
+        return 0
     recs = load_dev(a.eval)
     docs = dev_docs(recs)
     gold = {r["id"]: r["group"] for r in recs}
