@@ -282,16 +282,21 @@ class Pipeline:
     ) -> ParsedArticle | None:
         try:
             res = await self.fetcher.fetch(item.url)
-            html, _enc = decode_html(res.content, res.content_type, source.encoding)
-            article = parse_article(html, item.url, profile[1], profile_name=profile[0])
-        except (FetchError, ParseError) as exc:
-            if isinstance(exc, ParseError):
-                metrics.PARSE_FAILURES.labels("detail").inc()
+        except FetchError as exc:
             slog.warning("detail %s skipped: %s", item.url, describe_error(exc))
             return None
+        # The raw body is kept before parsing, so a page the parser cannot read today is not
+        # lost: `mosnews reparse` recovers it after a parser fix, without the network.
         await asyncio.to_thread(
             self.store.save_raw_page, item.url, source.id, status=res.status, content_type=res.content_type, body=res.content, at=self.clock()
         )
+        try:
+            html, _enc = decode_html(res.content, res.content_type, source.encoding)
+            article = parse_article(html, item.url, profile[1], profile_name=profile[0])
+        except ParseError as exc:
+            metrics.PARSE_FAILURES.labels("detail").inc()
+            slog.warning("detail %s kept but not parsed: %s", item.url, describe_error(exc))
+            return None
         if article.published_at is None and item.published_at is not None:
             article = _with_date(article, item.published_at)
         return article

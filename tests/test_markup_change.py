@@ -73,3 +73,36 @@ def test_markup_change_flagged_after_repeated_empty_crawls(tmp_path: Path) -> No
         asyncio.run(crawl_once(settings, store, deliver=False))
         assert not store.get_source("zarechny").markup_changed
         store.close()
+
+
+def test_unparseable_detail_page_is_kept_raw(tmp_path: Path) -> None:
+    async def news(request: Request) -> HTMLResponse:
+        return HTMLResponse(LIST)
+
+    async def detail(request: Request) -> HTMLResponse:
+        return HTMLResponse("<html><body><div id='app'></div></body></html>")  # no headline, no body
+
+    async def robots(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("User-agent: *\nAllow: /\n")
+
+    app = Starlette(routes=[
+        Route("/presscenter/news/", news), Route("/presscenter/news/detail/{n}.html", detail), Route("/robots.txt", robots),
+    ])
+    with serve_asgi(app) as base:
+        settings = settings_from_dict(
+            {
+                "database": {"url": f"sqlite:///{tmp_path / 'm.db'}"},
+                "crawl": {"since": "2025-01-01"},
+                "fetch": {"delay": "0ms", "retries": 1},
+                "dedup": {"encoder": False},
+                "sources": [{"id": "zarechny", "name": "Управа района Заречный", "okrug": "САО", "url": f"{base}/presscenter/news/"}],
+            },
+            env={},
+        )
+        store = open_store(settings.database.url)
+        reports, _ = asyncio.run(crawl_once(settings, store, deliver=False))
+        assert reports[0].failed == 1 and reports[0].new == 0
+        kept = list(store.iter_raw_pages())
+        assert [k[0] for k in kept] == [f"{base}/presscenter/news/detail/101.html"] and b"id='app'" in kept[0][3]
+        assert store.counts()["articles"] == 0
+        store.close()
