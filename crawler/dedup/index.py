@@ -10,7 +10,13 @@ unknown date and registered recently) keep their :class:`Features` in RAM. For t
   other core is busy — measured on the loaded 2-core build machine: gemv p95 15 ms vs
   einsum p95 4.6 ms for 5,800 × 512 (p50 0.4 vs 0.6 ms);
 * ``postings`` — inverted index ``term id → set(slot)`` over each article's
-  :data:`RARE_K` highest-IDF terms at insertion time (ties: most frequent in the article first);
+  :data:`RARE_K` highest-IDF terms at insertion time (ties: most frequent in the article first).
+  A query looks up its :data:`QUERY_K` highest-IDF terms *among those with a usable posting
+  list* (1 … :data:`MAX_POSTING` hot articles): a rewrite's own never-seen words have the
+  highest IDF but find nothing, and used to crowd out the rare names it shares with the
+  release. Hits are ranked by the summed IDF of the shared query terms, after dropping
+  articles outside the window, so last month's look-alikes of one template cannot take the
+  :data:`MAX_TERM_CANDS` places of this week's release;
 * ``w``/``c`` — each hot article's unit TF-IDF weights over stems and character n-grams,
   computed once at insertion with the IDF of that moment (IDF drifts slowly; caching
   keeps ``decide`` cheap);
@@ -147,14 +153,25 @@ class HotIndex:
         if not self.slot_of:
             return []
         found: dict[int, float] = {}
-        if f.terms.size:
-            idf = df.idf(f.terms)
-            q = f.terms[np.lexsort((-f.tf.astype(np.int32), -idf))[:QUERY_K]].tolist()
-            for t in q:
-                p = self.postings.get(t)
-                if p and len(p) <= MAX_POSTING:
-                    for s in p:
-                        found[s] = found.get(s, 0.0) + 1.0
+        # only terms with a usable posting list (1..MAX_POSTING hot articles) can find anything:
+        # a rewrite's own new words (never seen, highest IDF) must not crowd the rare names it
+        # shares with the release out of the query's QUERY_K
+        post = self.postings
+        usable = [t for t in f.terms.tolist() if 0 < len(post.get(t, ())) <= MAX_POSTING]
+        if usable:
+            ua = np.asarray(usable, f.terms.dtype)
+            tf = f.tf[np.searchsorted(f.terms, ua)]
+            qi = df.idf(ua)
+            order = np.lexsort((-tf.astype(np.int32), -qi))[:QUERY_K]
+            day = f.day
+            days = self.days
+            for t, w in zip(ua[order].tolist(), qi[order].tolist()):
+                for s in post[t]:
+                    found[s] = found.get(s, 0.0) + w
+            if not math.isnan(day):
+                # out-of-window articles must not take the MAX_TERM_CANDS places (look-alike releases of other days)
+                found = {s: v for s, v in found.items() if math.isnan(days[s]) or abs(days[s] - day) <= window_days}
+        # ranked by the summed IDF of the shared query terms
         slots = sorted(found, key=lambda s: -found[s])[:MAX_TERM_CANDS]
         if f.vec.size:
             hw = self.hw
