@@ -135,3 +135,12 @@ def test_daemon_lock_refuses_second_holder(tmp_path: Path) -> None:
 def test_unopenable_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="does not exist"):
         open_store(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
+
+
+def test_daemon_lock_on_both_backends(store) -> None:  # type: ignore[no-untyped-def]
+    with daemon_lock(store):
+        with pytest.raises(StorageError, match="another mosnews daemon"):
+            with daemon_lock(store):
+                pass
+    with daemon_lock(store):  # released when the holder leaves
+        pass
