@@ -8,6 +8,8 @@ All functions take *folded* text (:func:`crawler.dedup.normalize.fold`) and are 
   anniversaries («76-летие») get unit ``"летие"``. Years are excluded.
 * :func:`years` — four-digit years 1990–2039 not followed by a magnitude word.
 * :func:`dates` — day-month mentions («23 февраля», «24.02.2015») as ``month*100+day``.
+* :func:`districts` / :func:`content_districts` — districts after «район…»; the second
+  leaves out a reprinting site's framing («Для жителей района X: …», «В районе X узнали…»).
 * :func:`names` — stems of capitalised words that do not start a sentence and of
   words inside quotes: places, objects, people («Локомотив», «Ховрино», «Клинской»).
 
@@ -250,6 +252,55 @@ def districts(text: str) -> set[str]:
             two = w2 and w2 not in _DISTRICT_NOT and w2 not in _NAME_STOP and w2 not in STOP
             out.add(stem(w) + (" " + stem(w2) if two else ""))
     return out
+
+
+#: A title prefix before the first colon, framing a reprint for one district's readers:
+#: «Для жителей района Нагорный: …», «Жителей района Сокол касается: …» (≤ 6 words).
+_FRAME_TITLE = re.compile(r"^\s*([^:\n]{3,80}?)\s*:\s+(?=\S)")
+#: Words of a framing sentence: the site tells its readers about the news, the news is elsewhere
+#: («В районе Молжаниновский узнали важную новость», «… эта новость касается многих семей»,
+#: «… ждали этого решения», «… внимательно следят за городскими новостями»).
+_FRAME_CUE = re.compile(r"(?i)\b(?:узнал[аи]?|узнают|новост[а-я]*|касается|касаются|ждал[аи]?|следят|для\s+жителей)\b")
+#: One leading sentence of a body (cleaned text).
+_LEAD_SENT = re.compile(r"[^.!?\n]{3,200}?[.!?…]+(?:\s+|$)")
+
+
+def _framing_sentence(s: str) -> bool:
+    """A short sentence that names a district and a framing cue and nothing specific
+    (no figure, no street / «№ N» object)."""
+    return (
+        len(_WORD.findall(s)) <= 12
+        and bool(_DISTRICT.search(s))
+        and bool(_FRAME_CUE.search(s))
+        and not figures(s)
+        and not places(s)
+    )
+
+
+def content_districts(title: str, body: str) -> set[str]:
+    """:func:`districts` of ``title + "\\n" + body`` without the reprinting site's *framing*.
+
+    District sites frame a city release for their readers: a title prefix before the
+    first colon naming a district («Для жителей района Нагорный: …», «Жителей района X
+    касается: …», at most 6 words) and up to two leading body sentences that name a
+    district, carry a framing cue (:data:`_FRAME_CUE`: «узнали», «новость», «касается»,
+    «ждали», «следят», «для жителей»), have ≤ 12 words and no figure or place («В районе
+    Молжаниновский узнали важную новость.»). Districts named only there are the site's, not
+    the news's, and do not count. A district named in the news itself — «Управа района X
+    напоминает о правилах пожарной безопасности» (no colon, no cue), «В субботу в районе X
+    прошёл субботник» — still counts, so templated local news of different districts keep
+    their district conflict. Both arguments folded (:func:`crawler.dedup.normalize.fold`).
+    Rules written for this project (see docs/dedup.md, «Framing round»).
+    """
+    m = _FRAME_TITLE.match(title)
+    if m and len(_WORD.findall(m.group(1))) <= 6 and _DISTRICT.search(m.group(1)):
+        title = title[m.end() :]
+    for _ in range(2):
+        m = _LEAD_SENT.match(body)
+        if not m or not _framing_sentence(m.group(0)):
+            break
+        body = body[m.end() :]
+    return districts(title + "\n" + body)
 
 
 #: Stage of the work a headline reports (see :func:`stage`).

@@ -21,7 +21,8 @@ n-gram ids dominate, ~6 bytes per distinct n-gram of the first 3,000 characters)
   ``names`` (uint32 ids of name stems); ``speakers`` (uint32 ids of the surnames the
   text is attributed to); ``rdates`` (month*100+day of dates saying when the text was
   written: «в среду, 7 мая», datelines, «04.12.2025»); ``districts`` (uint32 ids of
-  district names after «район…»); ``stage`` (the title reports planned work or a
+  district names after «район…», leaving out a reprint's framing title prefix / lead
+  sentence: :func:`crawler.dedup.extract.content_districts`); ``stage`` (the title reports planned work or a
   done one); ``places`` (uint32 ids of streets and «№ N» objects,
   :func:`crawler.dedup.extract.places`). See :mod:`crawler.dedup.extract`.
 * ``published_at`` — POSIX seconds (float, NaN when unknown); ``text_len`` — characters
@@ -236,7 +237,7 @@ class Featurizer:
             chars=chars,
             ctf=ctf,
             speakers=_u32(term_id(s) for s in extract.speakers(raw_title, raw_body)),
-            districts=_u32(term_id(s) for s in extract.districts(full)),
+            districts=_u32(term_id(s) for s in extract.content_districts(title, body)),
             places=_u32(term_id(s) for s in extract.places(full)),
             rdates=np.asarray(sorted(extract.release_dates(raw_title + "\n" + raw_body)), np.uint16),
             published_at=pub,

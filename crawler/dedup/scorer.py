@@ -23,8 +23,8 @@ figure contradicts (same unit, other value) and none agrees — the templated di
 «В районе X прошёл турнир … участвовали 14 команд» vs «… 54 команд» (fires on 3 of 87 dev
 positive pairs and 40 of 1,565 dev candidate negatives; without it the simulated network
 of crawler/sim over-merges, pairwise P 0.54). ``place_conf`` (−6): both texts name
-districts («в районе Матушкино») and share none — the same template filled in for
-another district (fires on no dev positive pair, 56 dev negative pairs). ``stage_conf`` (−6):
+districts («в районе Матушкино»; a reprint's framing «Для жителей района X: …» does not
+count) and share none — the same template filled in for another district (fires on no dev positive pair, 56 dev negative pairs). ``stage_conf`` (−6):
 one headline reports planned work and the other done work («школу … построят к концу
 года» vs «открылась новая школа»): the same object at another stage (fires on no dev
 positive pair and 31 dev candidate negatives; in crawler/sim over 7 days it separates a

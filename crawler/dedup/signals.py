@@ -30,7 +30,9 @@ keys in :data:`SIGNALS`:
 ``rdate_conf`` 1 when both texts say when they were written (``rdates`` or the
                publication day) and the closest two such dates are more than
                :data:`RDATE_DAYS` days apart (day-of-year distance, year ignored).
-``place_conf`` 1 when both texts name districts and share none.
+``place_conf`` 1 when both texts name districts and share none (districts of the news
+               itself: a reprint's framing «Для жителей района X: …», «В районе X
+               узнали важную новость.» does not count, :func:`crawler.dedup.extract.content_districts`).
 ``addr_conf``  1 when both texts name streets or «№ N» objects
                (:func:`crawler.dedup.extract.places`) and share none: the same template
                about another street, library or school.
