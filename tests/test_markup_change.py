@@ -30,6 +30,30 @@ DETAIL = """<html><head><meta charset="utf-8"><title>Каток</title></head><b
 <p>Прокат коньков работает в тёплом павильоне рядом с площадкой; там же можно заточить коньки.</p></article>
 </div></div></body></html>"""
 
+async def _robots(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("User-agent: *\nAllow: /\n")
+
+
+def _site(news, detail) -> Starlette:  # type: ignore[no-untyped-def]
+    """A one-source press centre: list page, detail pages and robots.txt."""
+    return Starlette(routes=[
+        Route("/presscenter/news/", news), Route("/presscenter/news/detail/{n}.html", detail), Route("/robots.txt", _robots),
+    ])
+
+
+def _settings(base: str, tmp_path: Path, **crawl: object):  # type: ignore[no-untyped-def]
+    return settings_from_dict(
+        {
+            "database": {"url": f"sqlite:///{tmp_path / 'm.db'}"},
+            "crawl": {"since": "2025-01-01", **crawl},
+            "fetch": {"delay": "0ms", "retries": 1},
+            "dedup": {"encoder": False},
+            "sources": [{"id": "zarechny", "name": "Управа района Заречный", "okrug": "САО", "url": f"{base}/presscenter/news/"}],
+        },
+        env={},
+    )
+
+
 REDESIGNED = """<html><head><meta charset="utf-8"><title>Новости</title></head><body>
 <div id="app" data-feed="/api/feed"></div><noscript>Включите JavaScript</noscript></body></html>"""
 
@@ -43,23 +67,8 @@ def test_markup_change_flagged_after_repeated_empty_crawls(tmp_path: Path) -> No
     async def detail(request: Request) -> HTMLResponse:
         return HTMLResponse(DETAIL)
 
-    async def robots(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("User-agent: *\nAllow: /\n")
-
-    app = Starlette(routes=[
-        Route("/presscenter/news/", news), Route("/presscenter/news/detail/{n}.html", detail), Route("/robots.txt", robots),
-    ])
-    with serve_asgi(app) as base:
-        settings = settings_from_dict(
-            {
-                "database": {"url": f"sqlite:///{tmp_path / 'm.db'}"},
-                "crawl": {"since": "2025-01-01", "markup_change_after": 2},
-                "fetch": {"delay": "0ms", "retries": 1},
-                "dedup": {"encoder": False},
-                "sources": [{"id": "zarechny", "name": "Управа района Заречный", "okrug": "САО", "url": f"{base}/presscenter/news/"}],
-            },
-            env={},
-        )
+    with serve_asgi(_site(news, detail)) as base:
+        settings = _settings(base, tmp_path, markup_change_after=2)
         store = open_store(settings.database.url)
         reports, _ = asyncio.run(crawl_once(settings, store, deliver=False))
         assert reports[0].new == 1 and not store.get_source("zarechny").markup_changed
@@ -82,23 +91,8 @@ def test_unparseable_detail_page_is_kept_raw(tmp_path: Path) -> None:
     async def detail(request: Request) -> HTMLResponse:
         return HTMLResponse("<html><body><div id='app'></div></body></html>")  # no headline, no body
 
-    async def robots(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("User-agent: *\nAllow: /\n")
-
-    app = Starlette(routes=[
-        Route("/presscenter/news/", news), Route("/presscenter/news/detail/{n}.html", detail), Route("/robots.txt", robots),
-    ])
-    with serve_asgi(app) as base:
-        settings = settings_from_dict(
-            {
-                "database": {"url": f"sqlite:///{tmp_path / 'm.db'}"},
-                "crawl": {"since": "2025-01-01"},
-                "fetch": {"delay": "0ms", "retries": 1},
-                "dedup": {"encoder": False},
-                "sources": [{"id": "zarechny", "name": "Управа района Заречный", "okrug": "САО", "url": f"{base}/presscenter/news/"}],
-            },
-            env={},
-        )
+    with serve_asgi(_site(news, detail)) as base:
+        settings = _settings(base, tmp_path)
         store = open_store(settings.database.url)
         reports, _ = asyncio.run(crawl_once(settings, store, deliver=False))
         assert reports[0].failed == 1 and reports[0].new == 0
