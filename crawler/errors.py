@@ -10,6 +10,7 @@
     ├── ParseError             a page yielded no usable article or list
     │   └── MarkupChangedError     a source stopped yielding items/fields
     ├── StorageError           database unreachable, locked, schema mismatch
+    │   └── StoryEditError         a manual story fix names no such story/article, or is a no-op
     └── DeliveryError          an alert could not be delivered
         ├── TransientDeliveryError retried with backoff
         └── PermanentDeliveryError dead-lettered at once
@@ -66,6 +67,13 @@ class MarkupChangedError(ParseError):
 
 class StorageError(MosnewsError):
     """The database failed: unreachable, locked past the busy timeout, or wrong schema."""
+
+
+class StoryEditError(StorageError):
+    """A manual story fix (merge, split) cannot be applied: unknown story or article, or a no-op.
+
+    A user mistake, not a database failure: the CLI exits 1, not 3.
+    """
 
 
 class DeliveryError(MosnewsError):

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from crawler.errors import StorageError
+from crawler.errors import StoryEditError
 from storage.models import AlertOutbox, Article, Meta, Source, Story, StoryOverride
 from storage.store import CanonicalRule, Store, TitleRule, default_canonical, refresh_story
 
@@ -77,15 +77,15 @@ def merge_stories(
     alerts of ``absorb`` are cancelled (the kept story has its own). Returns articles moved.
 
     Raises:
-        StorageError: either story does not exist, or they are the same.
+        StoryEditError: either story does not exist, or they are the same.
     """
     if keep == absorb:
-        raise StorageError("cannot merge a story with itself")
+        raise StoryEditError("cannot merge a story with itself")
     now = datetime.now(timezone.utc)
     with store.session() as s:
         a, b = s.get(Story, keep), s.get(Story, absorb)
         if a is None or b is None:
-            raise StorageError(f"no story {keep if a is None else absorb}")
+            raise StoryEditError(f"no story {keep if a is None else absorb}")
         anchor = a.canonical_article_id
         moved = list(s.exec(select(Article).where(Article.story_id == absorb)))
         for art in moved:
@@ -113,13 +113,13 @@ def split_article(
     Returns the new story's id. No alert is sent for it (a manual fix is not news).
 
     Raises:
-        StorageError: no such article.
+        StoryEditError: no such article.
     """
     now = datetime.now(timezone.utc)
     with store.session() as s:
         art = s.get(Article, article_id)
         if art is None:
-            raise StorageError(f"no article {article_id}")
+            raise StoryEditError(f"no article {article_id}")
         old = art.story_id
         story = Story(title=art.title, canonical_article_id=art.id, first_seen_at=now, updated_at=now)
         s.add(story)

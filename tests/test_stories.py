@@ -85,7 +85,11 @@ def test_split_and_merge_survive_recluster(crawled) -> None:  # type: ignore[no-
 def test_merge_errors(crawled) -> None:  # type: ignore[no-untyped-def]
     _store, cfg, _ = crawled
     res = runner.invoke(app, ["merge", "1", "1", "--config", str(cfg)])
-    assert res.exit_code != 0 and "itself" in res.output
+    assert res.exit_code == 1 and "itself" in res.output  # a user mistake, not a database error (3)
+    res = runner.invoke(app, ["merge", "1", "999999", "--config", str(cfg)])
+    assert res.exit_code == 1 and "no story 999999" in res.output
+    res = runner.invoke(app, ["split", "999999", "--config", str(cfg)])
+    assert res.exit_code == 1 and "no article 999999" in res.output
 
 
 def test_cluster_jsonl_offline(tmp_path: Path) -> None:

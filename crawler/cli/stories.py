@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
 from crawler.cli.app import app
 from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
-from crawler.errors import StorageError
+from crawler.errors import StorageError, StoryEditError
 
 
 def _msk(when: Any) -> str:
@@ -76,6 +77,25 @@ def story(
     typer.echo("(* canonical: the fullest text among the earliest reprints)")
 
 
+def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
+    """Open the database, apply one manual story fix with the production rules, close.
+
+    Exits 1 for a user mistake (:class:`StoryEditError`), 3 for a database failure.
+    """
+    from crawler.dedup import story_title
+    from crawler.recluster import canonical_rule
+
+    store = open_db(get_settings(config))
+    try:
+        return edit(store, canonical=canonical_rule, title=story_title)
+    except StoryEditError as exc:
+        fail(str(exc), EXIT_ATTENTION)
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
+
+
 @app.command()
 def merge(
     keep: Annotated[int, typer.Argument(help="Story id to keep.")],
@@ -83,18 +103,9 @@ def merge(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Merge story ABSORB into story KEEP (the fix survives `mosnews recluster`)."""
-    from crawler.dedup import story_title
-    from crawler.recluster import canonical_rule
     from storage.stories import merge_stories
 
-    settings = get_settings(config)
-    store = open_db(settings)
-    try:
-        n = merge_stories(store, keep, absorb, canonical=canonical_rule, title=story_title)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE if "database" in str(exc) else EXIT_ATTENTION)
-    finally:
-        store.close()
+    n = _edit_stories(config, lambda store, **rules: merge_stories(store, keep, absorb, **rules))
     typer.echo(f"moved {n} reprints from story {absorb} into story {keep}")
 
 
@@ -104,18 +115,9 @@ def split(
     config: ConfigOption = DEFAULT_CONFIG,
 ) -> None:
     """Take an article out of its story into a story of its own (the fix survives `mosnews recluster`)."""
-    from crawler.dedup import story_title
-    from crawler.recluster import canonical_rule
     from storage.stories import split_article
 
-    settings = get_settings(config)
-    store = open_db(settings)
-    try:
-        sid = split_article(store, article_id, canonical=canonical_rule, title=story_title)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE if "database" in str(exc) else EXIT_ATTENTION)
-    finally:
-        store.close()
+    sid = _edit_stories(config, lambda store, **rules: split_article(store, article_id, **rules))
     typer.echo(f"article {article_id} is now story {sid}")
 
 

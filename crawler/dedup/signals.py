@@ -68,22 +68,23 @@ SIGNALS = (
 )  # fmt: skip
 
 
-def tfidf_vector(f: Features, df: DocFreq) -> np.ndarray:
-    """Unit-norm float32 weights aligned with ``f.terms`` ((1+ln tf)·idf)."""
-    if f.terms.size == 0:
+def _unit_weights(tf: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """Unit-norm float32 ``(1+ln tf)·idf`` weights (empty input gives an empty vector)."""
+    if tf.size == 0:
         return np.zeros(0, np.float32)
-    w = (1.0 + np.log(f.tf.astype(np.float32))) * df.idf(f.terms)
+    w = (1.0 + np.log(tf.astype(np.float32))) * idf
     n = float(np.linalg.norm(w))
     return w / n if n else w
+
+
+def tfidf_vector(f: Features, df: DocFreq) -> np.ndarray:
+    """Unit-norm float32 weights aligned with ``f.terms`` ((1+ln tf)·idf)."""
+    return _unit_weights(f.tf, df.idf(f.terms)) if f.terms.size else np.zeros(0, np.float32)
 
 
 def char_vector(f: Features, cdf: HashedDocFreq) -> np.ndarray:
     """Unit-norm float32 weights aligned with ``f.chars`` ((1+ln tf)·idf)."""
-    if f.chars.size == 0:
-        return np.zeros(0, np.float32)
-    w = (1.0 + np.log(f.ctf.astype(np.float32))) * cdf.idf(f.chars)
-    n = float(np.linalg.norm(w))
-    return w / n if n else w
+    return _unit_weights(f.ctf, cdf.idf(f.chars)) if f.chars.size else np.zeros(0, np.float32)
 
 
 def _doy(md: int) -> int:

@@ -13,3 +13,22 @@ def settings():
 def featurizer(settings):
     """Encoder loaded once per session."""
     return Featurizer(settings)
+
+
+@pytest.fixture
+def replay(settings, featurizer):
+    """Run docs through a fresh Detector in order, as the pipeline does: ``{doc id: story id}``."""
+    from crawler.dedup import Detector
+
+    def run(docs):
+        det = Detector(settings)
+        got, nxt = {}, 1
+        for d, f in zip(docs, featurizer.featurize(docs)):
+            sid = det.decide(f).story_id
+            if sid is None:
+                sid, nxt = nxt, nxt + 1
+            det.add(sid, d.id, f)
+            got[d.id] = sid
+        return got
+
+    return run

@@ -4,7 +4,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from crawler.dedup import Detector, Doc
+from crawler.dedup import Doc
 from crawler.dedup import extract
 from crawler.dedup.idf import DocFreq, HashedDocFreq
 from crawler.dedup.normalize import fold
@@ -104,17 +104,8 @@ def test_templated_local_items_of_two_districts_still_conflict(featurizer):
     assert probability(s, 3.0)[0] < 0.05
 
 
-def test_detector_merges_framed_reprint_and_keeps_local_items_apart(featurizer, settings):
-    det = Detector(settings)
-    docs = [RELEASE, FIRE_A, YARD_A, FRAMED, FIRE_B, YARD_B]
-    got = {}
-    nxt = 1
-    for d, f in zip(docs, featurizer.featurize(docs)):
-        sid = det.decide(f).story_id
-        if sid is None:
-            sid, nxt = nxt, nxt + 1
-        det.add(sid, d.id, f)
-        got[d.id] = sid
+def test_detector_merges_framed_reprint_and_keeps_local_items_apart(replay):
+    got = replay([RELEASE, FIRE_A, YARD_A, FRAMED, FIRE_B, YARD_B])
     assert got["framed"] == got["rel"]
     assert got["fire1"] != got["fire2"] and got["yard3"] != got["yard4"]
     assert len({got["rel"], got["fire1"], got["yard3"]}) == 3

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from crawler.dedup import Detector, Doc, Features
+from crawler.dedup import Doc, Features
 from crawler.dedup import extract
 from crawler.dedup.idf import DocFreq, HashedDocFreq
 from crawler.dedup.normalize import fold
@@ -91,17 +91,8 @@ def test_release_and_its_district_angled_reprint_agree(featurizer):
     assert probability(s, 3.0)[0] > 0.5
 
 
-def test_detector_keeps_local_items_apart_and_merges_the_reprint(featurizer, settings):
-    det = Detector(settings)
-    docs = [RELEASE, LOCAL_A, ANGLED, LOCAL_B]
-    got = {}
-    nxt = 1
-    for d, f in zip(docs, featurizer.featurize(docs)):
-        sid = det.decide(f).story_id
-        if sid is None:
-            sid, nxt = nxt, nxt + 1
-        det.add(sid, d.id, f)
-        got[d.id] = sid
+def test_detector_keeps_local_items_apart_and_merges_the_reprint(replay):
+    got = replay([RELEASE, LOCAL_A, ANGLED, LOCAL_B])
     assert got["angled"] == got["rel"]
     assert got["loc1"] != got["loc2"]
     assert got["loc1"] != got["rel"] and got["loc2"] != got["rel"]
