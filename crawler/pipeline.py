@@ -53,6 +53,8 @@ class SourceReport:
     stories_created: int = 0
     #: Detail pages that could not be fetched or parsed (retried next crawl).
     failed: int = 0
+    #: Of those, pages fetched but not parsed (kept raw; the markup-change signal).
+    unparsed: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -233,8 +235,8 @@ class Pipeline:
             url = page.next_url
 
         stored = await self._process_items(source, todo, (label, profile), report, slog, alert=not (backfill and self.settings.alerts.first_run == "skip"))
-        if todo and stored == 0 and report.failed >= min(2, len(todo)) and empty is False:
-            empty = True  # every detail page failed to parse: markup change
+        if todo and stored == 0 and report.unparsed >= min(2, len(todo)) and empty is False:
+            empty = True  # every detail page came back but none parsed: markup change (not a network problem)
         return CrawlOutcome(
             source.id,
             self.clock(),
@@ -259,7 +261,7 @@ class Pipeline:
         """Fetch and parse detail pages concurrently, then dedup+store them oldest first. Returns articles stored."""
         far_future = datetime.max.replace(tzinfo=MOSCOW)
         items = sorted(items, key=lambda i: i.published_at or far_future)
-        parsed = await asyncio.gather(*(self._fetch_article(source, it, profile, slog) for it in items))
+        parsed = await asyncio.gather(*(self._fetch_article(source, it, profile, report, slog) for it in items))
         good = [(it, a) for it, a in zip(items, parsed) if a is not None]
         report.failed += len(items) - len(good)
         if not good:
@@ -278,6 +280,7 @@ class Pipeline:
         source: SourceSettings,
         item: ListItem,
         profile: tuple[str | None, SelectorProfile | None],
+        report: SourceReport,
         slog: logging.LoggerAdapter[logging.Logger],
     ) -> ParsedArticle | None:
         try:
@@ -294,6 +297,7 @@ class Pipeline:
             html, _enc = decode_html(res.content, res.content_type, source.encoding)
             article = parse_article(html, item.url, profile[1], profile_name=profile[0])
         except ParseError as exc:
+            report.unparsed += 1
             metrics.PARSE_FAILURES.labels("detail").inc()
             slog.warning("detail %s kept but not parsed: %s", item.url, describe_error(exc))
             return None

@@ -100,3 +100,20 @@ def test_unparseable_detail_page_is_kept_raw(tmp_path: Path) -> None:
         assert [k[0] for k in kept] == [f"{base}/presscenter/news/detail/101.html"] and b"id='app'" in kept[0][3]
         assert store.counts()["articles"] == 0
         store.close()
+
+
+def test_detail_pages_timing_out_are_not_a_markup_change(tmp_path: Path) -> None:
+    async def news(request: Request) -> HTMLResponse:
+        return HTMLResponse(LIST)
+
+    async def detail(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("busy", status_code=503)
+
+    with serve_asgi(_site(news, detail)) as base:
+        settings = _settings(base, tmp_path, markup_change_after=1)
+        store = open_store(settings.database.url)
+        for _ in range(2):
+            reports, _ = asyncio.run(crawl_once(settings, store, deliver=False))
+            assert reports[0].failed == 1 and reports[0].unparsed == 0
+        assert not store.get_source("zarechny").markup_changed  # a network problem, not new markup
+        store.close()
