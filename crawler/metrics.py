@@ -19,6 +19,8 @@ PARSE_FAILURES = Counter("mosnews_parse_failures", "Pages that yielded nothing u
 ARTICLES = Counter("mosnews_articles", "Articles stored", ["status"], registry=REGISTRY)
 #: Stories created.
 STORIES = Counter("mosnews_stories_created", "Stories created", registry=REGISTRY)
+#: Lone articles moved into a story that grew later (``Detector.revisit``); each removes one story.
+LATE_ATTACHED = Counter("mosnews_late_attached", "Lone articles attached to a story late", registry=REGISTRY)
 #: Alert deliveries by channel kind and outcome (``sent``, ``failed``, ``dead``).
 ALERTS = Counter("mosnews_alerts", "Alert deliveries", ["channel", "outcome"], registry=REGISTRY)
 #: Duration of one source's crawl job, seconds.

@@ -29,10 +29,10 @@ from crawler.fetch.client import describe_error
 from crawler.parse import decode_html, parse_article, parse_list
 from crawler.parse.profiles import resolve_profile
 from crawler.recluster import canonical_rule
-from crawler.types import ListItem, ParsedArticle
+from crawler.types import ListItem, ParsedArticle, StoryDecision
 from storage import Store
 from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
-from storage.stories import stories_version
+from storage.stories import attach_lone_article, stories_version
 
 log = logging.getLogger("mosnews.pipeline")
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -314,12 +314,18 @@ class Pipeline:
             alert=alert,
             settle=self.settings.alerts.settle,
         )
+        decisions: list[StoryDecision] = []
+
+        def decide() -> StoryDecision:
+            decisions.append(self.detector.decide(feats))
+            return decisions[-1]
+
         async with self._dedup_lock:
-            result = await asyncio.to_thread(
-                self.store.save_article, write, decide=lambda: self.detector.decide(feats), canonical=canonical_rule, title=story_title
-            )
+            result = await asyncio.to_thread(self.store.save_article, write, decide=decide, canonical=canonical_rule, title=story_title)
             if result.status == "new" and result.story_id is not None:
                 self.detector.add(result.story_id, str(result.article_id), feats)
+                if decisions:
+                    await self._late_attach(decisions[-1], result.story_id)
         if result.status == "new":
             report.new += 1
             metrics.ARTICLES.labels("new").inc()
@@ -329,6 +335,23 @@ class Pipeline:
         elif result.status == "updated":
             report.updated += 1
             metrics.ARTICLES.labels("updated").inc()
+
+    async def _late_attach(self, decision: StoryDecision, story_id: int) -> None:
+        """Move lone articles that now match ``story_id`` into it (:meth:`Detector.revisit`);
+        a move the store refuses (a manual split, a concurrent edit) is undone in the index."""
+        for doc, old, again in self.detector.revisit(decision, story_id):
+            try:
+                ok = await asyncio.to_thread(
+                    attach_lone_article, self.store, int(doc), story_id, again.score, dict(again.explanation), canonical=canonical_rule, title=story_title
+                )
+            except StorageError as exc:
+                log.warning("late attachment of article %s to story %d not stored: %s", doc, story_id, exc)
+                ok = False
+            if ok:
+                metrics.LATE_ATTACHED.inc()
+                log.info("article %s joined story %d late (score %.3f); its own story %d is gone", doc, story_id, again.score, old)
+            else:
+                self.detector.move(doc, old)
 
     # --- many sources --------------------------------------------------------------------
 

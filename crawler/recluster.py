@@ -65,7 +65,7 @@ def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int]
     fixes = overrides(store)
     det = Detector(settings.dedup)
     label_of: dict[int, int] = {}
-    out: list[tuple[int, int, float, dict | None]] = []
+    out: dict[int, tuple[int, int, float, dict | None]] = {}
     next_label = 1
     deferred: list[tuple[int, int]] = []
     for n, (aid, *_rest) in enumerate(arts, 1):
@@ -75,14 +75,14 @@ def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int]
             label, score, expl = next_label, 1.0, {"manual": "split"}
             next_label += 1
             label_of[aid] = label
-            out.append((aid, label, score, expl))
+            out[aid] = (aid, label, score, expl)
             continue  # stays alone and attracts nothing
         if action == "merge" and anchor is not None:
             if anchor in label_of:
                 label = label_of[anchor]
                 label_of[aid] = label
                 det.add(label, str(aid), f)
-                out.append((aid, label, 1.0, {"manual": f"merged with article {anchor}"}))
+                out[aid] = (aid, label, 1.0, {"manual": f"merged with article {anchor}"})
             else:
                 deferred.append((aid, anchor))
             continue
@@ -94,7 +94,13 @@ def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int]
             label, score = d.story_id, d.score
         label_of[aid] = label
         det.add(label, str(aid), f)
-        out.append((aid, label, score, dict(d.explanation) or None))
+        out[aid] = (aid, label, score, dict(d.explanation) or None)
+        for doc, old, again in det.revisit(d, label):  # lone articles this one's story now attracts
+            if int(doc) in fixes:  # pinned by hand: stays where the fix put it
+                det.move(doc, old)
+                continue
+            label_of[int(doc)] = label
+            out[int(doc)] = (int(doc), label, again.score, dict(again.explanation) or None)
         if progress is not None and n % 200 == 0:
             progress(n, len(arts))
     for aid, anchor in deferred:  # anchors published after the article they hold
@@ -103,7 +109,7 @@ def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int]
             label = next_label
             next_label += 1
         label_of[aid] = label
-        out.append((aid, label, 1.0, {"manual": f"merged with article {anchor}"}))
+        out[aid] = (aid, label, 1.0, {"manual": f"merged with article {anchor}"})
     if progress is not None:
         progress(len(arts), len(arts))
-    return rewrite_stories(store, out, canonical=canonical_rule, title=story_title)
+    return rewrite_stories(store, out.values(), canonical=canonical_rule, title=story_title)

@@ -89,20 +89,63 @@ def merge_stories(
         anchor = a.canonical_article_id
         moved = list(s.exec(select(Article).where(Article.story_id == absorb)))
         for art in moved:
-            art.story_id = keep
             art.story_explanation = {"manual": f"merged from story {absorb}"}
-            s.add(art)
             s.merge(StoryOverride(article_id=art.id, action="merge", anchor_article_id=anchor, created_at=now))
-        for row in s.exec(select(AlertOutbox).where(AlertOutbox.story_id == absorb)):
-            if row.status == "pending":
-                row.status = "cancelled"
-            row.story_id = keep
-            s.add(row)
-        s.flush()
-        s.delete(b)
-        refresh_story(s, keep, now, canonical, title)
+        _absorb(s, keep, b, moved, now, canonical, title)
         _bump(s, now)
         return len(moved)
+
+
+def attach_lone_article(
+    store: Store,
+    article_id: int,
+    story_id: int,
+    score: float,
+    explanation: dict[str, Any] | None,
+    *,
+    canonical: CanonicalRule = default_canonical,
+    title: TitleRule | None = None,
+) -> bool:
+    """Late attachment (``Detector.revisit``): move an article that is alone in its story
+    into ``story_id`` and delete its old story, in one transaction.
+
+    Refused (returns ``False``, nothing written) when the article is unknown, already in
+    ``story_id``, no longer alone, pinned by a manual fix (``story_overrides``), or
+    ``story_id`` does not exist. A pending ``story.created`` alert of the old story is
+    cancelled (it was a reprint, not a new release); sent alerts stay as history, re-pointed
+    to ``story_id``. Not a manual fix: nothing is pinned and ``stories_version`` is not
+    bumped (the daemon's index already holds the move).
+    """
+    now = datetime.now(timezone.utc)
+    with store.session() as s:
+        art = s.get(Article, article_id)
+        if art is None or art.story_id is None or art.story_id == story_id or s.get(Story, story_id) is None:
+            return False
+        old = s.get(Story, art.story_id)
+        members = list(s.exec(select(Article.id).where(Article.story_id == art.story_id)))
+        if old is None or len(members) != 1 or s.get(StoryOverride, article_id) is not None:
+            return False
+        art.story_score = float(score)
+        art.story_explanation = dict(explanation or {}) | {"late": f"moved from story {old.id} when story {story_id} grew"}
+        _absorb(s, story_id, old, [art], now, canonical, title)
+        return True
+
+
+def _absorb(
+    s: Session, keep: int, old: Story, arts: list[Article], now: datetime, canonical: CanonicalRule, title: TitleRule | None
+) -> None:
+    """Move ``arts`` (all of ``old``'s articles) into ``keep``, cancel ``old``'s pending alerts, delete ``old``."""
+    for art in arts:
+        art.story_id = keep
+        s.add(art)
+    for row in s.exec(select(AlertOutbox).where(AlertOutbox.story_id == old.id)):
+        if row.status == "pending":
+            row.status = "cancelled"
+        row.story_id = keep
+        s.add(row)
+    s.flush()
+    s.delete(old)
+    refresh_story(s, keep, now, canonical, title)
 
 
 def split_article(
@@ -110,7 +153,8 @@ def split_article(
 ) -> int:
     """Take an article out of its story into a story of its own, and keep it alone on recluster.
 
-    Returns the new story's id. No alert is sent for it (a manual fix is not news).
+    Returns the new story's id. No alert is sent for it (a manual fix is not news). An
+    article already alone keeps its story (and that story's alerts); it is only pinned.
 
     Raises:
         StoryEditError: no such article.
@@ -121,6 +165,12 @@ def split_article(
         if art is None:
             raise StoryEditError(f"no article {article_id}")
         old = art.story_id
+        alone = old is not None and len(list(s.exec(select(Article.id).where(Article.story_id == old)))) == 1
+        if alone:  # already a story of its own: keep it (and its alerts), only pin the article
+            s.merge(StoryOverride(article_id=art.id, action="split", anchor_article_id=None, created_at=now))
+            _bump(s, now)
+            assert old is not None
+            return old
         story = Story(title=art.title, canonical_article_id=art.id, first_seen_at=now, updated_at=now)
         s.add(story)
         s.flush()

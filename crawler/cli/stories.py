@@ -22,24 +22,32 @@ def _msk(when: Any) -> str:
 
 
 def _reasons(expl: dict[str, Any] | None) -> str:
-    """A one-line summary of the detector's explanation."""
+    """A one-line summary of the detector's explanation (``Detector.decide``'s ``best`` story:
+    story score, p against the canonical, the main signals against it, vetoes; ``late`` for
+    an article moved by late attachment, ``manual`` for a hand fix)."""
     if not expl:
         return ""
     if "manual" in expl:
         return f"manual: {expl['manual']}"
     parts = []
-    sig = expl.get("signals") or {}
+    best = expl.get("best") if isinstance(expl.get("best"), dict) else expl
+    for k, label in (("score", "story_score"), ("p_canonical", "p_canonical")):
+        v = best.get(k)
+        if isinstance(v, (int, float)):
+            parts.append(f"{label}={v:.2f}")
+    sig = best.get("signals_vs_canonical") or best.get("signals") or {}
     if isinstance(sig, dict):
-        for k in ("tfidf", "char", "contain", "enc", "title"):
+        for k in ("char", "tfidf", "enc", "title", "fig_agree"):
             v = sig.get(k)
             if isinstance(v, (int, float)):
                 parts.append(f"{k}={v:.2f}")
-    for k in ("story_score", "p_canonical", "quorum"):
-        v = expl.get(k)
-        if isinstance(v, (int, float)):
-            parts.append(f"{k}={v:.2f}")
-    if expl.get("vetoes"):
-        parts.append(f"vetoes={expl['vetoes']}")
+        fired = [k for k, v in sig.items() if k.endswith("_conf") and isinstance(v, (int, float)) and v > 0]
+        if fired:
+            parts.append("conflicts=" + ",".join(fired))
+    if best.get("vetoes"):
+        parts.append(f"vetoes={best['vetoes']}")
+    if expl.get("late"):
+        parts.append(f"late: {expl['late']}")
     return " ".join(parts) or json.dumps(expl, ensure_ascii=False, default=str)[:160]
 
 

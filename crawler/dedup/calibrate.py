@@ -51,6 +51,8 @@ from crawler.dedup.scorer import CAND_CHAR, CAND_TFIDF, FEATURES, design_row, ve
 from crawler.dedup.signals import char_vector, pair_signals, tfidf_vector
 
 SYNTH_WEIGHT = 0.05
+#: Clusterings run with late attachment (``Detector.revisit``), as production does.
+REVISIT = True
 DELTAS = tuple(np.round(np.arange(-3.0, 3.01, 0.25), 2))
 
 
@@ -133,11 +135,15 @@ def cluster(docs: list[Doc], feats, weights, encoder: bool = True) -> dict[str, 
     order = sorted(range(len(docs)), key=lambda i: (docs[i].published_at is None, docs[i].published_at.timestamp() if docs[i].published_at else 0.0, i))
     out, nxt = {}, 1
     for i in order:
-        sid = det.decide(feats[i]).story_id
+        dec = det.decide(feats[i])
+        sid = dec.story_id
         if sid is None:
             sid, nxt = nxt, nxt + 1
         det.add(sid, docs[i].id, feats[i])
         out[docs[i].id] = sid
+        if REVISIT:
+            for d, _old, _dec in det.revisit(dec, sid):
+                out[d] = sid
     return out
 
 
@@ -200,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=4)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--write-prior", action="store_true")
+    ap.add_argument("--errors", action="store_true", help="print F1(Δ) and the held-out false/missed pairs of every fold")
+    ap.add_argument("--select-with-revisit", action="store_true", help="choose Δ on clusterings with late attachment")
     a = ap.parse_args(argv)
     if a.write_prior:
         write_priors(a.factru)
@@ -233,13 +241,16 @@ def main(argv: list[str] | None = None) -> int:
         return fit_all(rows, ys, sws)
 
     def best_delta(w, eval_pairs):
-        best = (-1.0, 0.0)
-        for d in DELTAS:
-            pred = cluster(docs, feats, shifted(w, d))
-            f1 = pair_scores(pred, gold, eval_pairs)[2]
-            if f1 > best[0] + 1e-9:
-                best = (f1, d)
-        return best[1]
+        # Δ maximising train-pair F1 (first of ties). The shipped Δ was chosen on clusterings
+        # *without* late attachment; --select-with-revisit selects on the production clustering
+        # instead (docs/dedup.md, «Late attachment»: the F1(Δ) curve has a cliff where G01 merges).
+        global REVISIT
+        keep, REVISIT = REVISIT, a.select_with_revisit
+        f1s = [pair_scores(cluster(docs, feats, shifted(w, d)), gold, eval_pairs)[2] for d in DELTAS]
+        REVISIT = keep
+        if a.errors:
+            print("  F1(Δ):", " ".join(f"{d:+.2f}:{f:.3f}" for d, f in zip(DELTAS, f1s)))
+        return float(DELTAS[int(np.argmax(f1s))])
 
     # ---- grouped CV
     groups = sorted(set(gold.values()))
@@ -264,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
                 tp += g and p
                 fp += p and not g
                 fn += g and not p
+                if a.errors and g != p:
+                    print(f"  rep {rep} fold {k} {'FP' if p else 'FN'} {x} {gold[x]} ~ {y} {gold[y]}")
                 if p and not g and (gold[y] in conf[x] or gold[x] in conf[y]):
                     conf_merges += 1
     P, R = tp / max(1, tp + fp), tp / max(1, tp + fn)

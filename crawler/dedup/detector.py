@@ -43,6 +43,8 @@ from crawler.types import StoryDecision
 MAX_MEMBERS = 12
 #: Candidate stories scored in full per decision (ranked by best char n-gram cosine).
 MAX_STORIES = 10
+#: Lowest story score (in the triggering article's ranking) at which a lone article is revisited.
+REVISIT_FLOOR = 0.2
 #: Slack (days) beyond the window before a hot article is evicted.
 EVICT_SLACK_DAYS = 1.0
 
@@ -164,10 +166,12 @@ class Detector:
             self.canonical[story_id] = choose_canonical_ts([(d, self.docs[d][1], self.docs[d][2]) for d in members])
 
     # ------------------------------------------------------------------ decision
-    def decide(self, features: Features) -> StoryDecision:
+    def decide(self, features: Features, *, exclude_story: int | None = None) -> StoryDecision:
         """Which story ``features`` reprints, or ``story_id=None`` for a new one.
 
-        Does not mutate the index (only a per-thread scratch :class:`CharProbe`)."""
+        ``exclude_story``: a story never considered (the article's own, when a registered
+        article is re-decided by :meth:`revisit`). Does not mutate the index (only a
+        per-thread scratch :class:`CharProbe`)."""
         cands = self.hot.candidates(features, self.df, self.window_days)
         q = (features, tfidf_vector(features, self.df), char_vector(features, self.cdf),
              dequantize(features.vec) if features.vec.size else None)  # fmt: skip
@@ -180,7 +184,7 @@ class Detector:
         pre: dict[int, float] = {}
         pre_char: dict[str, tuple[float, float]] = {}
         for d in cands:
-            if d not in self.docs:
+            if d not in self.docs or self.docs[d][0] == exclude_story:
                 continue
             g, wg, cg, _ = self.hot.weights(d)
             pre_char[d] = cc = probe.cos_contain(g.chars, cg)
@@ -201,6 +205,36 @@ class Detector:
         expl["best"] = best
         sid = best["story"] if best["score"] >= self.settings.threshold else None
         return StoryDecision(story_id=sid, score=float(best["score"]), explanation=expl)
+
+    def revisit(self, decision: StoryDecision, story_id: int) -> list[tuple[str, int, StoryDecision]]:
+        """Late attachment: re-decide the lone articles a new member of ``story_id`` touched.
+
+        An article is decided once, against the stories of its moment. A teaser that came
+        first, or right after a cut first reprint, started its own story; once the release's
+        fuller reprints have joined ``story_id`` it matches that story (dev set: the G45
+        teaser scores 0.26 against the first, truncated reprint and 0.55 against the five).
+        Call after :meth:`add` registered the article whose ``decision`` is given: every
+        *single-member* story in ``decision``'s ranking with score ≥ :data:`REVISIT_FLOOR`
+        (other than ``story_id``) is decided again with its own story excluded; if it now
+        attaches to ``story_id`` it is moved there (index only; the caller persists it).
+        Articles no longer hot are skipped.
+
+        Returns:
+            ``[(doc_id, old_story_id, decision)]`` of the articles moved.
+        """
+        moved: list[tuple[str, int, StoryDecision]] = []
+        for r in decision.explanation.get("ranking", ()):
+            sid = r["story"]
+            if sid == story_id or r["score"] < REVISIT_FLOOR or len(self.stories.get(sid, ())) != 1:
+                continue
+            doc = self.stories[sid][0]
+            if doc not in self.hot.slot_of:
+                continue
+            again = self.decide(self.hot.weights(doc)[0], exclude_story=sid)
+            if again.story_id == story_id:
+                self.move(doc, story_id)
+                moved.append((doc, sid, again))
+        return moved
 
     def _score_story(self, sid: int, q, pre_char: dict[str, tuple[float, float]], probe: CharProbe) -> dict:
         f, wq, cq, vq = q

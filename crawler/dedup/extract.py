@@ -371,3 +371,31 @@ def places(text: str) -> set[str]:
             out.add("ул:" + stem(m.group(1).lower()))
     out.update("№" + text[a:b] for a, b, numbered in _identifier_spans(text) if numbered)
     return out
+
+
+# --------------------------------------------------------------------- headline names
+_QNAME = re.compile(r'"([A-ZА-Я0-9][^"\n]{1,50}?)"')
+#: Characters of the body (after the title) searched for the headline's quoted names.
+HEADLINE_NAME_CHARS = 300
+
+
+def headline_names(title: str, body: str) -> list[list[str]]:
+    """Quoted proper names the headline and lead are about, as lists of content stems.
+
+    Input is *folded* text (quotes are ``"``: :func:`crawler.dedup.normalize.fold`).
+    A name is a quoted span of 1–4 words starting with a capital or a digit
+    («Ореховые пруды», «Московский марафон», «Физтех», «Мой район») inside the title or the
+    first :data:`HEADLINE_NAME_CHARS` characters of the body; quoted speech (longer spans)
+    and names without a content word are left out. Two releases of one template — the same
+    sentence about another park, race or station — differ exactly here, while a reprint
+    keeps the name even when it drops the quotes or every figure (see
+    :func:`crawler.dedup.signals.name_conflict`).
+    """
+    out: list[list[str]] = []
+    for m in _QNAME.finditer(title + "\n" + body[:HEADLINE_NAME_CHARS]):
+        ws = _WORD.findall(m.group(1).lower())
+        if 1 <= len(ws) <= 4:
+            key = [stem(w) for w in ws if len(w) > 1 and not w.isdigit() and w not in STOP and w not in DOMAIN_STOP]
+            if key and key not in out:
+                out.append(key)
+    return out

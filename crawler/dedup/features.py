@@ -55,7 +55,9 @@ TITLE_YEAR = 0x8000
 MAX_SHINGLE_WORDS = 700
 FORMAT_VERSION = 2
 _MAGIC = b"MNF"
-_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4", "u4")
+_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4", "u4", "u4")
+#: Arrays from this index on are optional at the end of a blob (added without a version bump).
+_FIRST_OPTIONAL = 15
 
 
 def term_id(s: str) -> int:
@@ -109,6 +111,9 @@ class Features:
     #: uint32 ids of :func:`crawler.dedup.extract.places` (streets, «№ N» objects); an optional
     #: sixteenth array of the blob (format unchanged: older blobs read as no places).
     places: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    #: :func:`crawler.dedup.extract.headline_names`: each name's content-stem ids followed by a
+    #: 0 separator (uint32); an optional seventeenth array (older blobs read as no names).
+    qnames: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
 
     @property
     def day(self) -> float:
@@ -120,7 +125,7 @@ class Features:
 
         Header: ``<B d I`` flags (bit0 has_title, bit1 has vec, bits 2–3 ``stage``), published_at, text_len;
         then fifteen length-prefixed arrays (uint32 count + raw little-endian data), and a
-        sixteenth (``places``) that readers of older blobs may find missing.
+        sixteenth (``places``) and seventeenth (``qnames``) that older blobs lack.
         """
         flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0) | ((int(self.stage) & 3) << 2)
         parts = [_MAGIC, bytes([FORMAT_VERSION]), struct.pack("<BdI", flags, self.published_at, self.text_len)]
@@ -136,6 +141,7 @@ class Features:
             (self.vec, "i1"), (self.fig_units, "u4"), (self.fig_values, "f4"), (self.years, "u2"),
             (self.dates, "u2"), (self.names, "u4"), (self.chars, "u4"), (self.ctf, "u2"),
             (self.speakers, "u4"), (self.rdates, "u2"), (self.districts, "u4"), (self.places, "u4"),
+            (self.qnames, "u4"),
         ]  # fmt: skip
 
     @classmethod
@@ -155,9 +161,9 @@ class Features:
             off = 4 + struct.calcsize("<BdI")
             arrays = []
             for k, dt in enumerate(_DTYPES):
-                if k == len(_DTYPES) - 1 and off == len(mv):
-                    arrays.append(np.zeros(0, np.uint32))  # written before ``places`` existed
-                    break
+                if k >= _FIRST_OPTIONAL and off == len(mv):
+                    arrays.append(np.zeros(0, np.dtype(dt)))  # written before this array existed
+                    continue
                 (n,) = struct.unpack_from("<I", mv, off)
                 off += 4
                 d = np.dtype(dt).newbyteorder("<")
@@ -170,7 +176,11 @@ class Features:
             raise ValueError(f"truncated Features blob: {exc}") from None
         if off != len(mv):
             raise ValueError("trailing bytes in Features blob")
-        return cls(*arrays[:-1], published_at=pub, text_len=tlen, has_title=bool(flags & 1), stage=(flags >> 2) & 3, places=arrays[-1])
+        n = _FIRST_OPTIONAL
+        return cls(
+            *arrays[:n], published_at=pub, text_len=tlen, has_title=bool(flags & 1), stage=(flags >> 2) & 3,
+            places=arrays[n], qnames=arrays[n + 1],
+        )  # fmt: skip
 
 
 class Featurizer:
@@ -239,6 +249,7 @@ class Featurizer:
             speakers=_u32(term_id(s) for s in extract.speakers(raw_title, raw_body)),
             districts=_u32(term_id(s) for s in extract.content_districts(title, body)),
             places=_u32(term_id(s) for s in extract.places(full)),
+            qnames=np.asarray([x for key in extract.headline_names(fold(title), fold(body)) for x in [*map(term_id, key), 0]], np.uint32),
             rdates=np.asarray(sorted(extract.release_dates(raw_title + "\n" + raw_body)), np.uint16),
             published_at=pub,
             text_len=len(body),

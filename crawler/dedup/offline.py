@@ -4,7 +4,9 @@ Input records: ``{"id", "url", "title", "text", "published_at", "source"}`` wher
 ``published_at`` is an ISO date (``2024-04-19``, read as midnight Europe/Moscow), an
 ISO datetime (naive = Europe/Moscow) or null. Records are processed in publication
 order (unknown dates last, then input order); each is featurised, decided against
-the stories so far and registered. Story ids are allocated here (1, 2, …).
+the stories so far and registered; lone articles it touched are then revisited
+(:meth:`~crawler.dedup.detector.Detector.revisit`: a teaser decided before the fuller
+reprints arrived joins their story). Story ids are allocated here (1, 2, …).
 Articles are never evicted (an undated article is compared with the whole file).
 """
 
@@ -60,6 +62,7 @@ def cluster_records(records: Iterable[dict], settings: DedupSettings) -> list[di
     fz = Featurizer(settings)
     det = Detector(settings, evict=False)
     story: dict[int, int] = {}
+    index = {d.id: i for i, d in enumerate(docs)}
     next_id = 1
     for k in range(0, len(order), BATCH):
         chunk = order[k : k + BATCH]
@@ -70,6 +73,8 @@ def cluster_records(records: Iterable[dict], settings: DedupSettings) -> list[di
                 sid, next_id = next_id, next_id + 1
             det.add(sid, docs[i].id, f)
             story[i] = sid
+            for d, _old, _again in det.revisit(dec, sid):
+                story[index[d]] = sid
     return [{"id": docs[i].id, "story_id": story[i]} for i in range(len(docs))]
 
 

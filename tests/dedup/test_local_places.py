@@ -119,7 +119,8 @@ def test_places_round_trip_and_blob_without_places(featurizer):
     assert f.places.size >= 2
     g = Features.from_bytes(f.to_bytes())
     assert np.array_equal(g.places, f.places)
-    old = f.to_bytes()[: -(4 + 4 * f.places.size)]  # a v2 blob written before ``places``
+    tail = 4 + 4 * f.qnames.size  # the optional arrays after ``places``
+    old = f.to_bytes()[: -(tail + 4 + 4 * f.places.size)]  # a v2 blob written before ``places``
     assert Features.from_bytes(old).places.size == 0
     with pytest.raises(ValueError):
         Features.from_bytes(f.to_bytes()[:-2])
