@@ -22,13 +22,12 @@ from zoneinfo import ZoneInfo
 
 from crawler import metrics
 from crawler.config import SelectorProfile, Settings, SourceSettings, now_utc
-from crawler.dedup import Detector, Doc, Featurizer, Features, story_title
+from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, story_title
 from crawler.errors import FetchError, MosnewsError, ParseError, StorageError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
 from crawler.parse import decode_html, parse_article, parse_list
 from crawler.parse.profiles import resolve_profile
-from crawler.recluster import canonical_rule
 from crawler.types import ListItem, ParsedArticle, StoryDecision
 from storage import Store
 from storage.intents import ArticleWrite, CrawlOutcome, SourceRow

@@ -15,18 +15,13 @@ from datetime import datetime, timezone
 from sqlmodel import select
 
 from crawler.config import Settings
-from crawler.dedup import Detector, Doc, Featurizer, Features, choose_canonical, story_title
+from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, story_title
 from storage import Store
 from storage.models import Article, ArticleFeatures
 from storage.stories import overrides, rewrite_stories
 
 log = logging.getLogger("mosnews.recluster")
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
-
-
-def canonical_rule(rows: list[tuple[int, datetime | None, int]]) -> int:
-    """Adapter from storage's integer ids to :func:`crawler.dedup.choose_canonical`."""
-    return int(choose_canonical([(str(i), d, n) for i, d, n in rows]))
 
 
 def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:

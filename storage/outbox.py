@@ -1,4 +1,6 @@
-"""Alert outbox queries: fan-out to channels, claim, mark, retry, dead-letter, re-queue, list.
+"""Alert outbox state changes: fan-out to channels, claim, mark, retry, dead-letter, re-queue.
+
+Read-only reports (backlog, summary, listing) are in :mod:`storage.outbox_report`.
 
 Life of an alert (see docs/alerts.md):
 
@@ -35,8 +37,8 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import AlertDelivery, AlertOutbox, Article, Meta, Source, Story
+from storage.outbox_report import backlog, list_outbox, summary  # re-exported: read-only reports
 from storage.store import Store
-from storage.types import iso_utc
 
 #: Delivery statuses that count as "this channel has been (or will be) told about the story".
 NOTIFIED = ("pending", "delivered", "digest", "digested")
@@ -422,91 +424,6 @@ def requeue(store: Store, now: datetime, ids: Sequence[int] | None = None, *, ch
             q = q.where(col(AlertDelivery.channel) == channel)
         res = s.execute(q.values(status="pending", attempts=0, next_attempt_at=now, created_at=now))
         return int(res.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def backlog(store: Store) -> int:
-    """Number of ``pending`` deliveries (for the ``mosnews_outbox_backlog`` gauge)."""
-    with store.read_session() as s:
-        return int(s.exec(select(func.count()).select_from(AlertDelivery).where(AlertDelivery.status == "pending")).one())
-
-
-def summary(store: Store) -> dict[str, Any]:
-    """Counts for ``mosnews status``.
-
-    Returns:
-        ``{"pending", "delivered", "dead", "filtered", "held", "digest", "digested", "cancelled"}``
-        delivery counts, ``"outbox_pending"`` (not yet fanned out), ``"outbox_skipped"``,
-        ``"oldest_pending_due"`` (ISO or ``None``) and ``"dead_recent"``: up to 10
-        ``{"id", "channel", "event", "story_id", "attempts", "last_error"}`` (newest first).
-    """
-    with store.read_session() as s:
-        counts = dict(s.exec(select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)).all())
-        ob = dict(s.exec(select(AlertOutbox.status, func.count()).group_by(AlertOutbox.status)).all())
-        oldest = s.exec(select(func.min(AlertDelivery.next_attempt_at)).where(AlertDelivery.status == "pending")).one()
-        dead = list(
-            s.exec(
-                select(AlertDelivery, AlertOutbox.event, AlertOutbox.story_id)
-                .join(AlertOutbox, col(AlertOutbox.id) == col(AlertDelivery.outbox_id))
-                .where(AlertDelivery.status == "dead")
-                .order_by(col(AlertDelivery.id).desc())
-                .limit(10)
-            )
-        )
-    out: dict[str, Any] = {k: int(counts.get(k, 0)) for k in ("pending", "delivered", "dead", "filtered", "held", "digest", "digested", "cancelled")}
-    out["outbox_pending"] = int(ob.get("pending", 0))
-    out["outbox_skipped"] = int(ob.get("skipped", 0))
-    out["oldest_pending_due"] = iso_utc(oldest) if isinstance(oldest, datetime) else oldest
-    out["dead_recent"] = [
-        {"id": d.id, "channel": d.channel, "event": ev, "story_id": sid, "attempts": d.attempts, "last_error": d.last_error} for d, ev, sid in dead
-    ]
-    return out
-
-
-def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """Newest outbox rows with their deliveries, for ``mosnews alerts list``.
-
-    Args:
-        status: keep only outbox rows with a delivery in this status (``dead``, ``pending``, …),
-            or outbox rows in this status (``skipped``, ``cancelled``).
-
-    Returns:
-        ``[{"id", "event", "story_id", "title", "status", "created_at", "due_at",
-        "deliveries": [{"id", "channel", "status", "attempts", "next_attempt_at", "last_error", "message_id"}]}]``.
-    """
-    with store.read_session() as s:
-        q = select(AlertOutbox, Story.title).join(Story, col(Story.id) == col(AlertOutbox.story_id), isouter=True)
-        if status:
-            sub = select(AlertDelivery.outbox_id).where(AlertDelivery.status == status)
-            q = q.where((col(AlertOutbox.status) == status) | col(AlertOutbox.id).in_(sub))
-        rows = list(s.exec(q.order_by(col(AlertOutbox.id).desc()).limit(limit)))
-        ids = [r.id for r, _ in rows]
-        dels: dict[int, list[dict[str, Any]]] = {}
-        if ids:
-            for d in s.exec(select(AlertDelivery).where(col(AlertDelivery.outbox_id).in_(ids)).order_by(col(AlertDelivery.id))):
-                dels.setdefault(d.outbox_id or 0, []).append(
-                    {
-                        "id": d.id,
-                        "channel": d.channel,
-                        "status": d.status,
-                        "attempts": d.attempts,
-                        "next_attempt_at": iso_utc(d.next_attempt_at),
-                        "last_error": d.last_error,
-                        "message_id": d.message_id,
-                    }
-                )
-    return [
-        {
-            "id": r.id,
-            "event": r.event,
-            "story_id": r.story_id,
-            "title": title or ((r.payload or {}).get("name") if r.event == "source.failing" else None),
-            "status": r.status,
-            "created_at": iso_utc(r.created_at),
-            "due_at": iso_utc(r.due_at),
-            "deliveries": dels.get(r.id or 0, []),
-        }
-        for r, title in rows
-    ]
 
 
 __all__ = [

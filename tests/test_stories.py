@@ -122,3 +122,18 @@ def test_cluster_jsonl_offline(tmp_path: Path) -> None:
     assert got[0]["story_id"] == got[1]["story_id"] != got[2]["story_id"]
     bad = runner.invoke(app, ["cluster", "--input", str(tmp_path / "nope.jsonl"), "--output", str(out)])
     assert bad.exit_code == 2
+
+
+def test_cluster_jsonl_names_the_bad_line(tmp_path: Path) -> None:
+    """Duplicate ids and unreadable dates are refused with the file and line, before any work."""
+    good = {"id": "a", "url": "u1", "title": "Заголовок", "text": "Текст новости.", "published_at": "2025-03-02", "source": "s"}
+    out = tmp_path / "out.jsonl"
+    for bad_row, expect in (
+        ({**good, "url": "u2"}, "line 1"),  # the same id again
+        ({**good, "id": "b", "published_at": "2 марта 2025"}, "bad published_at"),
+    ):
+        inp = tmp_path / "in.jsonl"
+        inp.write_text(json.dumps(good, ensure_ascii=False) + "\n" + json.dumps(bad_row, ensure_ascii=False) + "\n", encoding="utf-8")
+        res = runner.invoke(app, ["cluster", "--input", str(inp), "--output", str(out)])
+        assert res.exit_code != 0
+        assert f"{inp}:2" in res.output and expect in res.output, res.output

@@ -188,7 +188,7 @@ def reparse(
     from crawler.dedup import story_title
     from crawler.parse import decode_html, parse_article
     from crawler.pipeline import profile_for
-    from crawler.recluster import canonical_rule
+    from crawler.dedup import canonical_rule
     from storage.intents import ArticleWrite
 
     settings = get_settings(config)

@@ -91,7 +91,7 @@ def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
     Exits 1 for a user mistake (:class:`StoryEditError`), 3 for a database failure.
     """
     from crawler.dedup import story_title
-    from crawler.recluster import canonical_rule
+    from crawler.dedup import canonical_rule
 
     store = open_db(get_settings(config))
     try:

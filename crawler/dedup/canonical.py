@@ -30,6 +30,13 @@ def choose_canonical(members: list[tuple[str, datetime | None, int]]) -> str:
     return choose_canonical_ts([(i, t.timestamp() if t is not None else math.nan, n) for i, t, n in members])
 
 
+def canonical_rule(rows: list[tuple[int, datetime | None, int]]) -> int:
+    """:func:`choose_canonical` over storage's integer article ids: the ``canonical`` rule that
+    :class:`storage.Store` and :mod:`storage.stories` take (``(id, published_at, text length)``
+    rows → the canonical id)."""
+    return int(choose_canonical([(str(i), d, n) for i, d, n in rows]))
+
+
 def choose_canonical_ts(members: list[tuple[str, float, int]]) -> str:
     """As :func:`choose_canonical` with POSIX-second floats (NaN = unknown)."""
     if not members:

@@ -83,9 +83,11 @@ def cluster_jsonl(in_path: str | Path, out_path: str | Path, settings: DedupSett
 
     Raises:
         OSError: unreadable input / unwritable output.
-        ValueError: a line that is not JSON, lacks ``id``, or has a bad ``published_at``.
+        ValueError: a line that is not JSON, lacks ``id``, repeats an earlier ``id``, or has a
+            bad ``published_at`` (the message names the file and line).
     """
     recs = []
+    seen: dict[str, int] = {}
     with open(in_path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -96,6 +98,14 @@ def cluster_jsonl(in_path: str | Path, out_path: str | Path, settings: DedupSett
                 raise ValueError(f"{in_path}:{n}: not JSON: {exc}") from None
             if not isinstance(r, dict) or "id" not in r:
                 raise ValueError(f"{in_path}:{n}: expected an object with an 'id'")
+            key = str(r["id"])
+            if key in seen:
+                raise ValueError(f"{in_path}:{n}: duplicate id {key!r} (first on line {seen[key]})")
+            seen[key] = n
+            try:
+                parse_when(r.get("published_at"))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{in_path}:{n}: bad published_at {r.get('published_at')!r}: {exc}") from None
             recs.append(r)
     out = cluster_records(recs, settings)
     with open(out_path, "w", encoding="utf-8") as fh:

@@ -1,12 +1,13 @@
 """Candidate lookup of the hot index (term route only: the encoder is off here)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from crawler.config import DedupSettings
 from crawler.dedup import Detector, Doc, Featurizer
 from crawler.dedup.index import MAX_TERM_CANDS, QUERY_K
+from tests.dedup.common import MSK
 
-T0 = datetime(2025, 5, 14, 11, 0, tzinfo=timezone(timedelta(hours=3)))
+T0 = datetime(2025, 5, 14, 11, 0, tzinfo=MSK)
 NOENC = DedupSettings(encoder=False)
 
 RELEASE = Doc(

@@ -1,11 +1,12 @@
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from crawler.dedup import Detector, Doc, cluster_jsonl
 from crawler.dedup.synth import RELEASES, rewrite
+from tests.dedup.common import MSK
 
-T0 = datetime(2025, 3, 4, 10, 0, tzinfo=timezone(timedelta(hours=3)))
+T0 = datetime(2025, 3, 4, 10, 0, tzinfo=MSK)
 
 
 def test_reprints_join_and_unrelated_stay_apart(featurizer, settings):

@@ -2,7 +2,7 @@
 важную новость.») is not the document's district; a district named in the news itself still is
 (texts written for these tests)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from crawler.dedup import Doc
 from crawler.dedup import extract
@@ -10,8 +10,8 @@ from crawler.dedup.idf import DocFreq, HashedDocFreq
 from crawler.dedup.normalize import fold
 from crawler.dedup.scorer import probability
 from crawler.dedup.signals import char_vector, pair_signals, tfidf_vector
+from tests.dedup.common import MSK
 
-MSK = timezone(timedelta(hours=3))
 T0 = datetime(2025, 9, 3, 10, 0, tzinfo=MSK)
 
 RELEASE = Doc(

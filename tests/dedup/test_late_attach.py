@@ -4,12 +4,11 @@ joins their story once they have; a lone article of another release stays alone.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from crawler.config import DedupSettings
 from crawler.dedup import Detector, Doc, Featurizer
+from tests.dedup.common import MSK
 
-MSK = ZoneInfo("Europe/Moscow")
 T0 = datetime(2026, 5, 12, 10, 0, tzinfo=MSK)
 
 # One release about a finished park, in three paragraphs (own words).

@@ -1,7 +1,7 @@
 """Templated district news vs district-angled reprints: identifiers, places, ``addr_conf``,
 ``local_conf``, ``fig_major_conf`` (texts written for these tests)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
@@ -12,8 +12,8 @@ from crawler.dedup.idf import DocFreq, HashedDocFreq
 from crawler.dedup.normalize import fold
 from crawler.dedup.scorer import probability
 from crawler.dedup.signals import char_vector, pair_signals, tfidf_vector
+from tests.dedup.common import MSK
 
-MSK = timezone(timedelta(hours=3))
 T0 = datetime(2025, 6, 10, 9, 0, tzinfo=MSK)
 
 

@@ -1,6 +1,6 @@
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -11,8 +11,9 @@ from crawler.dedup.normalize import clean_text, fold
 from crawler.dedup.scorer import probability, vetoes
 from crawler.dedup.signals import containment, pair_signals, tfidf_vector
 from crawler.dedup.synth import RELEASES, hard_negative, rewrite
+from tests.dedup.common import MSK
 
-T0 = datetime(2025, 3, 4, 10, 0, tzinfo=timezone(timedelta(hours=3)))
+T0 = datetime(2025, 3, 4, 10, 0, tzinfo=MSK)
 
 
 def test_fold_and_boilerplate():

@@ -1,6 +1,6 @@
 """Char containment (``ccont``), the query probe, the no-content shortcut and the hot-index high-water mark."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -8,8 +8,8 @@ from crawler.config import DedupSettings
 from crawler.dedup import Detector, Doc
 from crawler.dedup.idf import HashedDocFreq
 from crawler.dedup.signals import CharProbe, char_cos_contain, char_vector, pair_signals, sparse_cos, tfidf_vector
+from tests.dedup.common import MSK
 
-MSK = timezone(timedelta(hours=3))
 T0 = datetime(2025, 3, 4, 10, 0, tzinfo=MSK)
 
 # A full release and a two-sentence teaser cut from it, written for this test.

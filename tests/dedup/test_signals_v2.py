@@ -1,6 +1,6 @@
 """Character n-grams, speaker / release-date conflicts, the hashed DF table, the attach rule."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
@@ -13,8 +13,8 @@ from crawler.dedup.idf import HashedDocFreq
 from crawler.dedup.normalize import clean_text, fold
 from crawler.dedup.scorer import PENALTIES, probability
 from crawler.dedup.signals import rdate_conflict, sparse_cos
+from tests.dedup.common import MSK
 
-MSK = timezone(timedelta(hours=3))
 T0 = datetime(2025, 6, 17, 11, 0, tzinfo=MSK)
 
 # A release and an independent paraphrase of it, written for this test.
