@@ -8,6 +8,7 @@ import asyncio
 from html import escape
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -83,50 +84,53 @@ def _story_by_title(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return {t: sid for t, sid in _rows(store, "SELECT title, story_id FROM articles")}
 
 
-def test_teaser_joins_the_release_when_full_reprints_arrive(tmp_path: Path) -> None:
+@pytest.fixture
+def first_crawl(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The press centre on loopback, crawled once with only the cut lead and the teaser listed:
+    ``(state, settings, store)``; set ``state["shown"] = 4`` to list the full reprints too."""
     state = {"shown": 2}
     with serve_asgi(_app(state)) as base:
         settings = _settings(base, tmp_path)
         store = open_store(settings.database.url)
         asyncio.run(crawl_once(settings, store, deliver=False))
-        first = _story_by_title(store)
-        assert first[TEASER.title] != first[CUT.title]  # the cut lead alone does not match the teaser
-        teaser_story = first[TEASER.title]
-        assert _rows(store, f"SELECT status FROM alert_outbox WHERE story_id={teaser_story}") == [("pending",)]
-
-        state["shown"] = 4
-        asyncio.run(crawl_once(settings, store, deliver=False))
-        after = _story_by_title(store)
-        assert len(set(after.values())) == 1  # cut, teaser and both full reprints: one story
-        sid = after[CUT.title]
-        assert not _rows(store, f"SELECT id FROM stories WHERE id={teaser_story}")  # the teaser's story is gone
-        assert _rows(store, f"SELECT reprint_count FROM stories WHERE id={sid}") == [(4,)]
-        statuses = dict(_rows(store, f"SELECT status, count(*) FROM alert_outbox WHERE story_id={sid} GROUP BY status"))
-        assert statuses == {"pending": 1, "cancelled": 1}  # one alert for the release, the teaser's cancelled
-        (expl,) = _rows(store, f"SELECT story_explanation FROM articles WHERE title='{TEASER.title}'")[0]
-        assert "late" in expl and f"story {teaser_story}" in expl
-        # `mosnews story` says why each reprint is there, the late one included
-        res = CliRunner().invoke(app, ["story", str(sid), "--config", str(write_config(tmp_path / "config.yaml", settings))])
-        assert res.exit_code == 0, res.output
-        assert res.output.count("why:") == 4 and "story_score=" in res.output and f"late: moved from story {teaser_story}" in res.output
+        yield state, settings, store
         store.close()
 
 
-def test_split_teaser_stays_alone(tmp_path: Path) -> None:
-    state = {"shown": 2}
-    with serve_asgi(_app(state)) as base:
-        settings = _settings(base, tmp_path)
-        store = open_store(settings.database.url)
-        asyncio.run(crawl_once(settings, store, deliver=False))
-        (teaser_id, teaser_story), = _rows(store, f"SELECT id, story_id FROM articles WHERE title='{TEASER.title}'")
-        assert split_article(store, teaser_id) == teaser_story  # already alone: only pinned
-        (pinned,) = _rows(store, f"SELECT story_id FROM articles WHERE id={teaser_id}")[0]
-        assert pinned == teaser_story
-        state["shown"] = 4
-        asyncio.run(crawl_once(settings, store, deliver=False))
-        after = _story_by_title(store)
-        assert after[TEASER.title] == pinned and after[FULL[0].title] == after[CUT.title] != pinned
-        # the store refuses such a move directly, too
-        assert attach_lone_article(store, teaser_id, after[CUT.title], 0.9, {}) is False
-        assert attach_lone_article(store, 999_999, after[CUT.title], 0.9, {}) is False
-        store.close()
+def test_teaser_joins_the_release_when_full_reprints_arrive(first_crawl, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    state, settings, store = first_crawl
+    first = _story_by_title(store)
+    assert first[TEASER.title] != first[CUT.title]  # the cut lead alone does not match the teaser
+    teaser_story = first[TEASER.title]
+    assert _rows(store, f"SELECT status FROM alert_outbox WHERE story_id={teaser_story}") == [("pending",)]
+
+    state["shown"] = 4
+    asyncio.run(crawl_once(settings, store, deliver=False))
+    after = _story_by_title(store)
+    assert len(set(after.values())) == 1  # cut, teaser and both full reprints: one story
+    sid = after[CUT.title]
+    assert not _rows(store, f"SELECT id FROM stories WHERE id={teaser_story}")  # the teaser's story is gone
+    assert _rows(store, f"SELECT reprint_count FROM stories WHERE id={sid}") == [(4,)]
+    statuses = dict(_rows(store, f"SELECT status, count(*) FROM alert_outbox WHERE story_id={sid} GROUP BY status"))
+    assert statuses == {"pending": 1, "cancelled": 1}  # one alert for the release, the teaser's cancelled
+    (expl,) = _rows(store, f"SELECT story_explanation FROM articles WHERE title='{TEASER.title}'")[0]
+    assert "late" in expl and f"story {teaser_story}" in expl
+    # `mosnews story` says why each reprint is there, the late one included
+    res = CliRunner().invoke(app, ["story", str(sid), "--config", str(write_config(tmp_path / "config.yaml", settings))])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("why:") == 4 and "story_score=" in res.output and f"late: moved from story {teaser_story}" in res.output
+
+
+def test_split_teaser_stays_alone(first_crawl) -> None:  # type: ignore[no-untyped-def]
+    state, settings, store = first_crawl
+    (teaser_id, teaser_story), = _rows(store, f"SELECT id, story_id FROM articles WHERE title='{TEASER.title}'")
+    assert split_article(store, teaser_id) == teaser_story  # already alone: only pinned
+    (pinned,) = _rows(store, f"SELECT story_id FROM articles WHERE id={teaser_id}")[0]
+    assert pinned == teaser_story
+    state["shown"] = 4
+    asyncio.run(crawl_once(settings, store, deliver=False))
+    after = _story_by_title(store)
+    assert after[TEASER.title] == pinned and after[FULL[0].title] == after[CUT.title] != pinned
+    # the store refuses such a move directly, too
+    assert attach_lone_article(store, teaser_id, after[CUT.title], 0.9, {}) is False
+    assert attach_lone_article(store, 999_999, after[CUT.title], 0.9, {}) is False

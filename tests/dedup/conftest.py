@@ -19,19 +19,9 @@ def featurizer(settings):
 def replay(settings, featurizer):
     """Run docs through a fresh Detector in order, as the pipeline does (late attachment included): ``{doc id: story id}``."""
     from crawler.dedup import Detector
+    from tests.dedup.common import replay_docs
 
     def run(docs):
-        det = Detector(settings)
-        got, nxt = {}, 1
-        for d, f in zip(docs, featurizer.featurize(docs)):
-            dec = det.decide(f)
-            sid = dec.story_id
-            if sid is None:
-                sid, nxt = nxt, nxt + 1
-            det.add(sid, d.id, f)
-            got[d.id] = sid
-            for doc, _old, _again in det.revisit(dec, sid):
-                got[doc] = sid
-        return got
+        return replay_docs(Detector(settings), featurizer, docs)[0]
 
     return run

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from crawler.dedup import Detector, Doc, cluster_jsonl
 from crawler.dedup.synth import RELEASES, rewrite
-from tests.dedup.common import MSK
+from tests.dedup.common import MSK, replay_docs
 
 T0 = datetime(2025, 3, 4, 10, 0, tzinfo=MSK)
 
@@ -19,17 +19,8 @@ def test_reprints_join_and_unrelated_stay_apart(featurizer, settings):
         for kind in ("verbatim", "trimmed", "retitled"):
             t, b = rewrite(title, body, kind, rng)
             docs.append(Doc(id=f"r{i}{kind}", title=t, text=b, published_at=T0 + timedelta(hours=2)))
-    feats = featurizer.featurize(docs)
-    nxt = 1
-    assigned = {}
-    for d, f in zip(docs, feats):
-        dec = det.decide(f)
-        sid = dec.story_id
-        if sid is None:
-            sid, nxt = nxt, nxt + 1
-        det.add(sid, d.id, f)
-        assigned[d.id] = sid
-        assert "candidate_stories" in dec.explanation
+    assigned, _, decisions = replay_docs(det, featurizer, docs)
+    assert all("candidate_stories" in dec.explanation for dec in decisions)
     for i in range(len(RELEASES)):
         for kind in ("verbatim", "trimmed", "retitled"):
             assert assigned[f"r{i}{kind}"] == assigned[f"o{i}"], (i, kind)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from crawler.config import DedupSettings
 from crawler.dedup import Detector, Doc, Featurizer
-from tests.dedup.common import MSK
+from tests.dedup.common import MSK, replay_docs
 
 T0 = datetime(2026, 5, 12, 10, 0, tzinfo=MSK)
 
@@ -44,21 +44,7 @@ OTHER = Doc(
 
 def _run(docs: list[Doc], revisit: bool) -> tuple[dict[str, int], list[tuple[str, int]]]:
     settings = DedupSettings(encoder=False)
-    det, got, moves, nxt = Detector(settings), {}, [], 1
-    for d, f in zip(docs, Featurizer(settings).featurize(docs)):
-        dec = det.decide(f)
-        sid = dec.story_id
-        if sid is None:
-            sid, nxt = nxt, nxt + 1
-        det.add(sid, d.id, f)
-        got[d.id] = sid
-        if revisit:
-            for doc, old, again in det.revisit(dec, sid):
-                assert again.story_id == sid and again.score >= settings.threshold
-                got[doc] = sid
-                moves.append((doc, old))
-    for doc, sid in got.items():
-        assert det.story_of(doc) == sid  # the index agrees with the returned moves
+    got, moves, _ = replay_docs(Detector(settings), Featurizer(settings), docs, revisit=revisit)
     return got, moves
 
 
