@@ -5,6 +5,7 @@ A teaser pinned alone by ``mosnews split`` stays alone."""
 from __future__ import annotations
 
 import asyncio
+import json
 from html import escape
 from pathlib import Path
 
@@ -119,6 +120,9 @@ def test_teaser_joins_the_release_when_full_reprints_arrive(first_crawl, tmp_pat
     res = CliRunner().invoke(app, ["story", str(sid), "--config", str(write_config(tmp_path / "config.yaml", settings))])
     assert res.exit_code == 0, res.output
     assert res.output.count("why:") == 4 and "story_score=" in res.output and f"late: moved from story {teaser_story}" in res.output
+    assert res.output.count("why: founded the story") == 1  # the cut lead, not a reprint of anything earlier
+    js = CliRunner().invoke(app, ["story", str(sid), "--json", "--config", str(tmp_path / "config.yaml")])
+    assert json.loads(js.output)["story"]["published_at"].endswith("Z")
 
 
 def test_split_teaser_stays_alone(first_crawl) -> None:  # type: ignore[no-untyped-def]

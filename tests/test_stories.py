@@ -137,3 +137,4 @@ def test_cluster_jsonl_names_the_bad_line(tmp_path: Path) -> None:
         res = runner.invoke(app, ["cluster", "--input", str(inp), "--output", str(out)])
         assert res.exit_code != 0
         assert f"{inp}:2" in res.output and expect in res.output, res.output
+        assert res.output.count(str(inp)) == 1  # the path once, with its line

@@ -24,7 +24,7 @@ def list_(
     from storage import outbox
 
     settings = get_settings(config)
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
     try:
         rows = outbox.list_outbox(store, status=status, limit=limit)
         summ = outbox.summary(store)
@@ -83,7 +83,7 @@ def retry(
     from storage import outbox
 
     settings = get_settings(config)
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
     try:
         n = outbox.requeue(store, now_utc(), delivery, channel=channel)
     except StorageError as exc:

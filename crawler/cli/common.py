@@ -35,12 +35,21 @@ def get_settings(path: Path) -> Settings:
         fail(str(exc), EXIT_CONFIG)
 
 
-def open_db(settings: Settings, *, url: str | None = None):  # type: ignore[no-untyped-def]
-    """Open and migrate the configured database or exit 3 with a clear message."""
-    from storage import open_store
+def open_db(settings: Settings, *, url: str | None = None, must_exist: bool = False):  # type: ignore[no-untyped-def]
+    """Open and migrate the configured database or exit 3 with a clear message.
 
+    ``must_exist``: commands that only read or fix stored data refuse a SQLite file that is
+    not there (a mistyped path would otherwise create an empty database and report nothing).
+    """
+    from storage import open_store
+    from storage.engine import sqlite_path
+
+    target = url or settings.database.url
+    path = sqlite_path(target)
+    if must_exist and path is not None and not path.exists():
+        fail(f"no database at {path} (check database.url / MOSNEWS_DATABASE_URL; `mosnews crawl` creates it)", EXIT_DATABASE)
     try:
-        return open_store(url or settings.database.url)
+        return open_store(target)
     except StorageError as exc:
         fail(str(exc), EXIT_DATABASE)
 

@@ -112,7 +112,7 @@ def sources(
 ) -> None:
     """List the configured sources with their crawl status (reads the database, never writes it)."""
     settings = get_settings(config)
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
     try:
         health = {r.id: r for r in store.list_sources()}
     except StorageError as exc:
@@ -192,7 +192,7 @@ def reparse(
     from storage.intents import ArticleWrite
 
     settings = get_settings(config)
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
     by_id = {s.id: s for s in settings.sources}
     counts = {"updated": 0, "unchanged": 0, "new": 0, "failed": 0}
     now = datetime.now().astimezone()

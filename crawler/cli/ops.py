@@ -98,7 +98,7 @@ def status(
 
     settings = get_settings(config)
     now = now_utc()
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
     try:
         rows = source_status(store, now)
         alerts = outbox_summary(store)

@@ -86,16 +86,39 @@ def _msk(dt: datetime | None) -> str:
     return dt.astimezone(moscow()).strftime("%Y-%m-%d %H:%M") if dt else "-"
 
 
-def _print_table(rels: list[Any], *, score: list[float] | None = None) -> None:
+def _clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending in «…» when cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _okrugs(okrugs: list[str], width: int = 14, first: str | None = None) -> str:
+    """Okrugs that fit in ``width`` characters, then ``+N`` for the rest («ЦАО,ВАО +3»);
+    ``first`` (the okrug a ``--okrug`` filter matched) leads."""
+    if first:
+        okrugs = sorted(okrugs, key=lambda o: o.casefold() != first.casefold())
+    shown: list[str] = []
+    for k, o in enumerate(okrugs):
+        rest = len(okrugs) - k - 1
+        more = f" +{rest}" if rest else ""
+        if len(",".join([*shown, o]) + more) > width:
+            if shown:
+                return ",".join(shown) + f" +{len(okrugs) - k}"
+            return _clip(o, width - len(more)) + more
+        shown.append(o)
+    return ",".join(shown)
+
+
+def _print_table(rels: list[Any], *, score: list[float] | None = None, okrug: str | None = None) -> None:
+    """The releases table; ``score``: full-text relevance per row (higher is a better match)."""
     if not rels:
         typer.echo("no stories found", err=True)
         return
-    typer.echo(f"{'story':>6}  {'published (MSK)':<16}  {'reprints':>8}  {'okrugs':<12}  title / canonical URL")
+    rel = "  [relevance]" if score is not None else ""
+    typer.echo(f"{'story':>6}  {'published (MSK)':<16}  {'reprints':>8}  {'okrugs':<14}  title / canonical URL{rel}")
     for i, r in enumerate(rels):
-        okr = ",".join(r.okrugs)
         extra = f"  [{score[i]:.2f}]" if score is not None else ""
-        typer.echo(f"{r.story_id:>6}  {_msk(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {okr[:12]:<12}  {r.title[:90]}{extra}")
-        typer.echo(f"{'':>6}  {'':<16}  {'':>8}  {'':<12}  {r.canonical_url or '-'}")
+        typer.echo(f"{r.story_id:>6}  {_msk(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {_okrugs(r.okrugs, first=okrug):<14}  {_clip(r.title, 90)}{extra}")
+        typer.echo(f"{'':>6}  {'':<16}  {'':>8}  {'':<14}  {r.canonical_url or '-'}")
 
 
 def _csv_value(v: Any) -> Any:
@@ -132,7 +155,7 @@ def releases(
 
     settings = get_settings(config)
     since_at = parse_since(since, now_utc()) if since else None
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
     try:
         ids = [sid for sid, _ in _search_ids(store, search, 10_000)] if search else None
         rels = queries.releases(store, since=since_at, okrugs=okrug or (), sources=source or (), story_ids=ids, limit=limit or None)
@@ -149,7 +172,7 @@ def releases(
         for row in rows:
             w.writerow({k: _csv_value(v) for k, v in row.items()})
     else:
-        _print_table(rels)
+        _print_table(rels, okrug=okrug)
 
 
 @app.command()
@@ -165,7 +188,7 @@ def search(
 
     settings = get_settings(config)
     since_at = parse_since(since, now_utc()) if since else None
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
     try:
         hits = _search_ids(store, text, limit if since_at is None else 10_000)
         score = dict(hits)
@@ -241,7 +264,7 @@ def export(
 
     settings = get_settings(config)
     since_at = parse_since(since, now_utc()) if since else None
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
     try:
         out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     except OSError as exc:

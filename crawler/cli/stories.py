@@ -16,26 +16,44 @@ from crawler.errors import StorageError, StoryEditError
 
 def _msk(when: Any) -> str:
     """An aware datetime as ``YYYY-MM-DD HH:MM`` Moscow time (``-`` when unknown)."""
-    from crawler.cli.query import moscow
+    from crawler.cli.query import _msk as msk
 
-    return when.astimezone(moscow()).strftime("%Y-%m-%d %H:%M") if when is not None else "-"
+    return msk(when)
 
 
-def _reasons(expl: dict[str, Any] | None) -> str:
-    """A one-line summary of the detector's explanation (``Detector.decide``'s ``best`` story:
-    story score, p against the canonical, the main signals against it, vetoes; ``late`` for
-    an article moved by late attachment, ``manual`` for a hand fix)."""
+def _json_default(v: Any) -> Any:
+    """JSON for datetimes as everywhere in mosnews (``YYYY-MM-DDTHH:MM:SSZ``); ``str`` otherwise."""
+    from datetime import datetime
+
+    from storage.types import iso_utc
+
+    return iso_utc(v) if isinstance(v, datetime) else str(v)
+
+
+def _reasons(expl: dict[str, Any] | None, story_id: int | None = None) -> str:
+    """A one-line summary of the detector's explanation for an article of story ``story_id``.
+
+    Attached reprints: ``Detector.decide``'s ``best`` story score, p against the canonical,
+    the main signals against it (``char``/``tfidf`` cosines, ``enc`` title-encoder cosine,
+    ``title`` overlap, ``fig_agree`` = ln(1 + shared figures)) and the conflicts that fired.
+    The article that founded the story: the closest *other* story it was compared with.
+    ``late`` for an article moved by late attachment, ``manual`` for a hand fix.
+    """
     if not expl:
         return ""
     if "manual" in expl:
         return f"manual: {expl['manual']}"
+    best = expl.get("best") if isinstance(expl.get("best"), dict) else None
+    if best is None or (story_id is not None and best.get("story") != story_id and not expl.get("late")):
+        if best is None:
+            return "founded the story (no earlier story shared its content)"
+        return f"founded the story (closest other story {best.get('story')} scored {best.get('score', 0):.2f} < threshold)"
     parts = []
-    best = expl.get("best") if isinstance(expl.get("best"), dict) else expl
     for k, label in (("score", "story_score"), ("p_canonical", "p_canonical")):
         v = best.get(k)
         if isinstance(v, (int, float)):
             parts.append(f"{label}={v:.2f}")
-    sig = best.get("signals_vs_canonical") or best.get("signals") or {}
+    sig = best.get("signals_vs_canonical") or {}
     if isinstance(sig, dict):
         for k in ("char", "tfidf", "enc", "title", "fig_agree"):
             v = sig.get(k)
@@ -61,7 +79,7 @@ def story(
     from storage.stories import story_detail
 
     settings = get_settings(config)
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
     try:
         detail = story_detail(store, story_id)
     finally:
@@ -69,20 +87,23 @@ def story(
     if detail is None:
         fail(f"no story {story_id}", EXIT_ATTENTION)
     if as_json:
-        typer.echo(json.dumps(detail, ensure_ascii=False, indent=2, default=str))
+        typer.echo(json.dumps(detail, ensure_ascii=False, indent=2, default=_json_default))
         return
     st = detail["story"]
     typer.echo(f"story {st['id']}: {st['title']}")
     typer.echo(f"  published {_msk(st['published_at'])} MSK  first seen {_msk(st['first_seen_at'])} MSK  reprints {st['reprint_count']}")
+    src_w = max([len("source")] + [len(r["source_id"]) for r in detail["reprints"]])
+    typer.echo(f"   {'article':<8} {'published (MSK)':<16} {'source':<{src_w}} {'p':<6} url")
     for r in detail["reprints"]:
         mark = "*" if r["canonical"] else " "
-        score = f"{r['score']:.2f}" if r["score"] is not None else "  - "
-        typer.echo(f" {mark} #{r['article_id']:<7} {_msk(r['published_at']):<16} {r['source_id']:<18} p={score}  {r['url']}")
+        score = f"{r['score']:.2f}" if r["score"] is not None else "-"
+        typer.echo(f" {mark} {r['article_id']:<8} {_msk(r['published_at']):<16} {r['source_id']:<{src_w}} {score:<6} {r['url']}")
         typer.echo(f"      {r['title']}")
-        why = _reasons(r["explanation"])
+        why = _reasons(r["explanation"], st["id"])
         if why:
             typer.echo(f"      why: {why}")
-    typer.echo("(* canonical: the fullest text among the earliest reprints)")
+    typer.echo("(* canonical: the fullest text among the reprints published within 24 h of the earliest;")
+    typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story)")
 
 
 def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
@@ -93,7 +114,7 @@ def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
     from crawler.dedup import story_title
     from crawler.dedup import canonical_rule
 
-    store = open_db(get_settings(config))
+    store = open_db(get_settings(config), must_exist=True)
     try:
         return edit(store, canonical=canonical_rule, title=story_title)
     except StoryEditError as exc:
@@ -135,7 +156,7 @@ def recluster(config: ConfigOption = DEFAULT_CONFIG) -> None:
     from crawler.recluster import recluster as run
 
     settings = get_settings(config)
-    store = open_db(settings)
+    store = open_db(settings, must_exist=True)
 
     def progress(done: int, total: int) -> None:
         typer.echo(f"  {done}/{total} articles", err=True)
@@ -172,5 +193,6 @@ def cluster(
     try:
         n = cluster_jsonl(input, output, dedup)
     except (ValueError, KeyError) as exc:
-        fail(f"{input}: {exc}", 2)
+        msg = str(exc)
+        fail(msg if msg.startswith(str(input)) else f"{input}: {msg}", 2)
     typer.echo(f"clustered {n} documents into {output}")

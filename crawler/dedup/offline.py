@@ -95,7 +95,7 @@ def cluster_jsonl(in_path: str | Path, out_path: str | Path, settings: DedupSett
             try:
                 r = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{in_path}:{n}: not JSON: {exc}") from None
+                raise ValueError(f"{in_path}:{n}: not JSON ({exc.msg} at column {exc.colno})") from None
             if not isinstance(r, dict) or "id" not in r:
                 raise ValueError(f"{in_path}:{n}: expected an object with an 'id'")
             key = str(r["id"])
