@@ -107,6 +107,8 @@ class Features:
     #: :func:`crawler.dedup.extract.stage` of the title (0 unknown, 1 planned, 2 done);
     #: stored in flag bits 2–3 of the blob header (format unchanged: older blobs read as 0).
     stage: int = 0
+    #: Per-process scratch (not serialised): e.g. :func:`crawler.dedup.signals.topic_cos`'s
+    #: cached vector for the weights it was computed from.
     extra: dict = field(default_factory=dict)
     #: uint32 ids of :func:`crawler.dedup.extract.places` (streets, «№ N» objects); an optional
     #: sixteenth array of the blob (format unchanged: older blobs read as no places).

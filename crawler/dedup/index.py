@@ -35,7 +35,7 @@ import numpy as np
 from crawler.dedup.encoder import DIM, dequantize
 from crawler.dedup.features import Features
 from crawler.dedup.idf import DocFreq, HashedDocFreq
-from crawler.dedup.signals import char_vector, tfidf_vector
+from crawler.dedup.signals import char_vector, tfidf_vector, topic_part
 
 #: Rare terms indexed per article / looked up per query.
 RARE_K = 24
@@ -98,6 +98,7 @@ class HotIndex:
         self.slot_of[doc_id] = s
         self.doc[s], self.feats[s] = doc_id, f
         self.w[s], self.c[s] = tfidf_vector(f, df), char_vector(f, cdf)
+        topic_part(f, self.w[s])  # cached on f: paid once here, not in every decide() that scores f
         self.vecs[s] = dequantize(f.vec) if f.vec.size else 0.0
         self.days[s] = f.day
         self.expiry[s] = expiry_day

@@ -42,6 +42,13 @@ figures (a look-alike release of one template, one figure equal by chance). On t
 set none of them fires on a positive candidate pair (``addr_conf`` 59 negatives,
 ``local_conf`` 26, ``fig_major_conf`` 0).
 
+Two more (docs/dedup.md, «Headline names», «Topic without names»): ``name_conf`` (−6) —
+both headlines name quoted things and neither's names occur in the other text (the same
+template about another park or station; 0 dev positive pairs); ``topic_conf`` (−3) — the
+stem cosine without names and place words is below 0.03 (a district item sharing only its
+district with a release angled to it; 0 of 86 dev positive candidate pairs, 796 of 1,565
+negatives).
+
 Vetoes (:func:`vetoes`) force ``p = 0`` whatever the signals say:
 
 * ``window`` — both dates known and further apart than ``settings.window``;
@@ -75,7 +82,7 @@ CAND_TFIDF = 0.05
 #: Hand-set logit penalties (see module doc).
 PENALTIES = {
     "spk_conf": -8.0, "rdate_conf": -8.0, "fig_only_conf": -4.0, "place_conf": -6.0, "stage_conf": -6.0,
-    "addr_conf": -6.0, "local_conf": -8.0, "fig_major_conf": -6.0, "name_conf": -6.0,
+    "addr_conf": -6.0, "local_conf": -8.0, "fig_major_conf": -6.0, "name_conf": -6.0, "topic_conf": -3.0,
 }  # fmt: skip
 
 
