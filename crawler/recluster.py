@@ -3,7 +3,8 @@
 Articles are replayed in publication order through a fresh :class:`~crawler.dedup.Detector`,
 exactly as the pipeline would have seen them, honouring manual fixes:
 ``split`` articles stay alone (and attract nothing), ``merge`` articles follow their
-anchor article. Features whose format is outdated are recomputed from the stored text.
+anchor article. Features whose blob is missing, unreadable, or written by an older extraction
+revision (`Features.revision` < `FEATURE_REVISION`) are recomputed from the stored text.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlmodel import select
 
 from crawler.config import Settings
 from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, story_title
+from crawler.dedup.features import FEATURE_REVISION
 from storage import Store
 from storage.models import Article, ArticleFeatures
 from storage.stories import overrides, rewrite_stories
@@ -44,7 +46,10 @@ def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int]
         try:
             if blob is None:
                 raise ValueError("missing")
-            feats[aid] = Features.from_bytes(blob)
+            f = Features.from_bytes(blob)
+            if f.revision < FEATURE_REVISION:
+                raise ValueError(f"computed by extraction revision {f.revision}")
+            feats[aid] = f
         except ValueError:
             stale.append(Doc(id=str(aid), title=title, text=text, lead=lead, published_at=when, url=url, source=src))
     if stale:

@@ -138,3 +138,23 @@ def test_cluster_jsonl_names_the_bad_line(tmp_path: Path) -> None:
         assert res.exit_code != 0
         assert f"{inp}:2" in res.output and expect in res.output, res.output
         assert res.output.count(str(inp)) == 1  # the path once, with its line
+
+
+def test_recluster_recomputes_features_of_an_older_revision(crawled) -> None:  # type: ignore[no-untyped-def]
+    """Features written before the current extraction revision are recomputed (and stored)."""
+    from crawler.dedup import Features
+    from crawler.dedup.features import FEATURE_REVISION
+
+    store, cfg, _ = crawled
+    rows = q(store, "SELECT article_id, data FROM article_features")
+    assert rows and all(Features.from_bytes(d).revision == FEATURE_REVISION for _, d in rows)
+    old = {aid: bytearray(d) for aid, d in rows[:3]}
+    for aid, blob in old.items():  # as written before revisions existed: flag bits 4-7 clear
+        blob[4] &= 0x0F
+        with store.session() as s:
+            s.exec(text("UPDATE article_features SET data = :d WHERE article_id = :a").bindparams(d=bytes(blob), a=aid))
+    assert {Features.from_bytes(d).revision for a, d in q(store, "SELECT article_id, data FROM article_features") if a in old} == {0}
+    res = runner.invoke(app, ["recluster", "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    after = dict(q(store, "SELECT article_id, data FROM article_features"))
+    assert all(Features.from_bytes(after[a]).revision == FEATURE_REVISION for a in old)

@@ -55,6 +55,11 @@ TITLE_YEAR = 0x8000
 MAX_SHINGLE_WORDS = 700
 FORMAT_VERSION = 2
 _MAGIC = b"MNF"
+#: Revision of the extraction rules (:attr:`Features.revision`). Bump it whenever a change
+#: alters what :class:`Featurizer` computes for the same text, so ``mosnews recluster``
+#: recomputes stored features. 1: headline names (``qnames``).
+FEATURE_REVISION = 1
+
 _DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4", "u4", "u4")
 #: Arrays from this index on are optional at the end of a blob (added without a version bump).
 _FIRST_OPTIONAL = 15
@@ -116,6 +121,10 @@ class Features:
     #: :func:`crawler.dedup.extract.headline_names`: each name's content-stem ids followed by a
     #: 0 separator (uint32); an optional seventeenth array (older blobs read as no names).
     qnames: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    #: Extraction revision the features were computed with (header bits 4–7; blobs written
+    #: before revisions existed read as 0). ``mosnews recluster`` recomputes features older
+    #: than :data:`FEATURE_REVISION`.
+    revision: int = 0
 
     @property
     def day(self) -> float:
@@ -125,11 +134,12 @@ class Features:
     def to_bytes(self) -> bytes:
         """Compact binary form: ``b"MNF"`` + version byte + fixed header + arrays.
 
-        Header: ``<B d I`` flags (bit0 has_title, bit1 has vec, bits 2–3 ``stage``), published_at, text_len;
+        Header: ``<B d I`` flags (bit0 has_title, bit1 has vec, bits 2–3 ``stage``, bits 4–7
+        ``revision``), published_at, text_len;
         then fifteen length-prefixed arrays (uint32 count + raw little-endian data), and a
         sixteenth (``places``) and seventeenth (``qnames``) that older blobs lack.
         """
-        flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0) | ((int(self.stage) & 3) << 2)
+        flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0) | ((int(self.stage) & 3) << 2) | ((int(self.revision) & 15) << 4)
         parts = [_MAGIC, bytes([FORMAT_VERSION]), struct.pack("<BdI", flags, self.published_at, self.text_len)]
         for arr, dt in self._arrays():
             a = np.ascontiguousarray(arr, dtype=dt)
@@ -181,7 +191,7 @@ class Features:
         n = _FIRST_OPTIONAL
         return cls(
             *arrays[:n], published_at=pub, text_len=tlen, has_title=bool(flags & 1), stage=(flags >> 2) & 3,
-            places=arrays[n], qnames=arrays[n + 1],
+            places=arrays[n], qnames=arrays[n + 1], revision=(flags >> 4) & 15,
         )  # fmt: skip
 
 
@@ -206,7 +216,7 @@ class Featurizer:
         for i, p in enumerate(prepared):
             p.pop("enc_text", None)
             vec = vecs[i] if vecs is not None else np.zeros(0, np.int8)
-            out.append(Features(vec=vec, **p))
+            out.append(Features(vec=vec, revision=FEATURE_REVISION, **p))
         return out
 
     @staticmethod
