@@ -11,13 +11,15 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crawler.errors import StoryEditError
-from storage.models import AlertOutbox, Article, Meta, Source, Story, StoryOverride
+from storage.models import AlertDelivery, AlertOutbox, Article, Meta, Source, Story, StoryOverride
 from storage.store import CanonicalRule, Store, TitleRule, default_canonical, refresh_story
 
 STORIES_VERSION_KEY = "stories_version"
+#: Delivery statuses not sent yet (cancelled when their story is merged away).
+UNSENT = ("pending", "held", "digest")
 
 
 def _bump(s: Session, at: datetime) -> None:
@@ -73,8 +75,8 @@ def merge_stories(
 ) -> int:
     """Move every article of story ``absorb`` into story ``keep`` and delete ``absorb``.
 
-    The moved articles are pinned to ``keep`` (``story_overrides.action='merge'``); pending
-    alerts of ``absorb`` are cancelled (the kept story has its own). Returns articles moved.
+    The moved articles are pinned to ``keep`` (``story_overrides.action='merge'``); alerts of
+    ``absorb`` not sent yet are cancelled (the kept story has its own). Returns articles moved.
 
     Raises:
         StoryEditError: either story does not exist, or they are the same.
@@ -111,9 +113,9 @@ def attach_lone_article(
 
     Refused (returns ``False``, nothing written) when the article is unknown, already in
     ``story_id``, no longer alone, pinned by a manual fix (``story_overrides``), or
-    ``story_id`` does not exist. A pending ``story.created`` alert of the old story is
-    cancelled (it was a reprint, not a new release); sent alerts stay as history, re-pointed
-    to ``story_id``. Not a manual fix: nothing is pinned and ``stories_version`` is not
+    ``story_id`` does not exist. The old story's alerts not sent yet (a pending
+    ``story.created`` row, deliveries still pending or held) are cancelled — it was a reprint,
+    not a new release; sent alerts stay as history, re-pointed to ``story_id``. Not a manual fix: nothing is pinned and ``stories_version`` is not
     bumped (the daemon's index already holds the move).
     """
     now = datetime.now(timezone.utc)
@@ -134,13 +136,18 @@ def attach_lone_article(
 def _absorb(
     s: Session, keep: int, old: Story, arts: list[Article], now: datetime, canonical: CanonicalRule, title: TitleRule | None
 ) -> None:
-    """Move ``arts`` (all of ``old``'s articles) into ``keep``, cancel ``old``'s pending alerts, delete ``old``."""
+    """Move ``arts`` (all of ``old``'s articles) into ``keep``, cancel ``old``'s alerts not sent
+    yet (outbox rows still pending, deliveries pending / held / waiting for a digest), keep the
+    sent ones as history re-pointed to ``keep``, delete ``old``."""
     for art in arts:
         art.story_id = keep
         s.add(art)
     for row in s.exec(select(AlertOutbox).where(AlertOutbox.story_id == old.id)):
         if row.status == "pending":
             row.status = "cancelled"
+        for d in s.exec(select(AlertDelivery).where(AlertDelivery.outbox_id == row.id, col(AlertDelivery.status).in_(UNSENT))):
+            d.status = "cancelled"  # not sent yet: the kept story has (or had) its own alert
+            s.add(d)
         row.story_id = keep
         s.add(row)
     s.flush()

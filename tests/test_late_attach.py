@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse
@@ -138,3 +139,27 @@ def test_split_teaser_stays_alone(first_crawl) -> None:  # type: ignore[no-untyp
     # the store refuses such a move directly, too
     assert attach_lone_article(store, teaser_id, after[CUT.title], 0.9, {}) is False
     assert attach_lone_article(store, 999_999, after[CUT.title], 0.9, {}) is False
+
+
+def test_unsent_deliveries_of_the_absorbed_story_are_cancelled(first_crawl) -> None:  # type: ignore[no-untyped-def]
+    """The teaser's alert already fanned out: the delivery still retrying is cancelled, the one
+    a channel received stays as history (re-pointed to the release's story)."""
+    from datetime import datetime, timezone
+
+    from storage.models import AlertDelivery, AlertOutbox
+
+    state, settings, store = first_crawl
+    (teaser_story,) = _rows(store, f"SELECT story_id FROM articles WHERE title='{TEASER.title}'")[0]
+    now = datetime.now(timezone.utc)
+    with store.session() as s:
+        row = s.exec(select(AlertOutbox).where(AlertOutbox.story_id == teaser_story)).one()
+        row.status = "dispatched"
+        s.add(row)
+        s.add(AlertDelivery(outbox_id=row.id, channel="hook", message_id="msg_retrying", status="pending", attempts=3, created_at=now))
+        s.add(AlertDelivery(outbox_id=row.id, channel="mail", message_id="msg_sent", status="delivered", attempts=1, delivered_at=now, created_at=now))
+    state["shown"] = 4
+    asyncio.run(crawl_once(settings, store, deliver=False))
+    sid = _story_by_title(store)[CUT.title]
+    assert _story_by_title(store)[TEASER.title] == sid
+    assert dict(_rows(store, "SELECT message_id, status FROM alert_deliveries")) == {"msg_retrying": "cancelled", "msg_sent": "delivered"}
+    assert {r[0] for r in _rows(store, "SELECT story_id FROM alert_outbox")} == {sid}  # history re-pointed, nothing dangling
