@@ -128,6 +128,15 @@ def rdate_conflict(a: Features, b: Features) -> float:
     return 1.0 if best > RDATE_DAYS else 0.0
 
 
+def _shared(ta: np.ndarray, tb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the sorted unique array ``ta`` found in the sorted unique ``tb``, by binary search:
+    ``(mask over ta, positions in tb of the masked ids)``; O(len(ta) · log len(tb))."""
+    idx = np.searchsorted(tb, ta)
+    idx[idx == tb.size] = 0
+    hit = tb[idx] == ta
+    return hit, idx[hit]
+
+
 def sparse_cos(ta: np.ndarray, wa: np.ndarray, tb: np.ndarray, wb: np.ndarray) -> float:
     """Dot product of two sparse unit vectors given as sorted unique ids + weights.
 
@@ -138,10 +147,8 @@ def sparse_cos(ta: np.ndarray, wa: np.ndarray, tb: np.ndarray, wb: np.ndarray) -
         return 0.0
     if ta.size > tb.size:
         ta, wa, tb, wb = tb, wb, ta, wa
-    idx = np.searchsorted(tb, ta)
-    idx[idx == tb.size] = 0
-    hit = tb[idx] == ta
-    return float(np.dot(wa[hit], wb[idx[hit]])) if hit.any() else 0.0
+    hit, j = _shared(ta, tb)
+    return float(np.dot(wa[hit], wb[j])) if j.size else 0.0
 
 
 #: Below this stem cosine without names the texts share no topic word (see :func:`topic_cos`).
@@ -182,12 +189,9 @@ def tfidf_and_topic(a: Features, wa: np.ndarray, b: Features, wb: np.ndarray) ->
         return 0.0, 0.0
     if ta.size > tb.size:
         ta, wa, ma, na, tb, wb, mb, nb = tb, wb, mb, nb, ta, wa, ma, na
-    idx = np.searchsorted(tb, ta)
-    idx[idx == tb.size] = 0
-    hit = tb[idx] == ta
-    if not hit.any():
+    hit, j = _shared(ta, tb)
+    if not j.size:
         return 0.0, 0.0
-    j = idx[hit]
     prod = wa[hit] * wb[j]
     both = ma[hit] & mb[j]
     topic = float(prod[both].sum()) / (na * nb) if na and nb else 0.0
@@ -195,8 +199,9 @@ def tfidf_and_topic(a: Features, wa: np.ndarray, b: Features, wb: np.ndarray) ->
 
 
 def topic_part(f: Features, w: np.ndarray) -> tuple[np.ndarray, float]:
-    """(For :func:`tfidf_and_topic`; the hot index warms it on insert.) ``(mask of f.terms that are neither names nor place words, norm of w under it)``; cached
-    in ``f.extra`` for this ``w`` (a hot article meets many queries with the same weights)."""
+    """``(mask of f.terms that are neither names nor place words, norm of w under it)`` for
+    :func:`tfidf_and_topic`; cached in ``f.extra`` for this ``w`` (a hot article meets many
+    queries with the same weights; the hot index warms the cache on insert)."""
     hit = f.extra.get("topic")
     if hit is not None and hit[0] is w:
         return hit[1], hit[2]
@@ -216,14 +221,12 @@ def char_cos_contain(ta: np.ndarray, wa: np.ndarray, tb: np.ndarray, wb: np.ndar
         return 0.0, 0.0
     if ta.size > tb.size:
         ta, wa, tb, wb = tb, wb, ta, wa
-    idx = np.searchsorted(tb, ta)
-    idx[idx == tb.size] = 0
-    hit = tb[idx] == ta
-    if not hit.any():
+    hit, j = _shared(ta, tb)
+    if not j.size:
         return 0.0, 0.0
     wh = wa[hit]
     tot = float(wa.sum())
-    return float(np.dot(wh, wb[idx[hit]])), (float(wh.sum()) / tot if tot > 0 else 0.0)
+    return float(np.dot(wh, wb[j])), (float(wh.sum()) / tot if tot > 0 else 0.0)
 
 
 class CharProbe:
