@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from crawler.cli.app import alerts_app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_CONFIG, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
-from crawler.errors import ConfigError, StorageError
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_CONFIG, ConfigOption, database, fail, get_settings
+from crawler.errors import ConfigError
 
 
 @alerts_app.command("list")
@@ -24,12 +24,9 @@ def list_(
     from storage import outbox
 
     settings = get_settings(config)
-    store = open_db(settings, must_exist=True)
-    try:
+    with database(settings, must_exist=True) as store:
         rows = outbox.list_outbox(store, status=status, limit=limit)
         summ = outbox.summary(store)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
     if as_json:
         for r in rows:
             typer.echo(json.dumps(r, ensure_ascii=False))
@@ -55,14 +52,14 @@ def test(config: ConfigOption = DEFAULT_CONFIG) -> None:
     from crawler.alert import Dispatcher
 
     settings = get_settings(config)
-    store = open_db(settings)
-    try:
-        d = Dispatcher(settings, store)
-    except ConfigError as exc:
-        fail(str(exc), EXIT_CONFIG)
-    if not d.channels:
-        fail("no alert channels configured (alerts.webhooks, alerts.email, alerts.apprise)", EXIT_CONFIG)
-    results = asyncio.run(d.send_test())
+    with database(settings) as store:
+        try:
+            d = Dispatcher(settings, store)
+        except ConfigError as exc:
+            fail(str(exc), EXIT_CONFIG)
+        if not d.channels:
+            fail("no alert channels configured (alerts.webhooks, alerts.email, alerts.apprise)", EXIT_CONFIG)
+        results = asyncio.run(d.send_test())
     labels = {c.key: c.label() for c in d.channels}
     for key, ok, detail in results:
         typer.echo(f"{'ok    ' if ok else 'FAILED'} {labels.get(key, key)}: {detail}")
@@ -83,19 +80,17 @@ def retry(
     from storage import outbox
 
     settings = get_settings(config)
-    store = open_db(settings, must_exist=True)
-    try:
+    with database(settings, must_exist=True) as store:
         n = outbox.requeue(store, now_utc(), delivery, channel=channel)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    typer.echo(f"re-queued {n} dead deliver{'y' if n == 1 else 'ies'}")
-    if n and now:
+        typer.echo(f"re-queued {n} dead deliver{'y' if n == 1 else 'ies'}")
+        if not (n and now):
+            return
         try:
             rep = asyncio.run(Dispatcher(settings, store).dispatch_due())
         except ConfigError as exc:
             fail(str(exc), EXIT_CONFIG)
-        typer.echo(f"alerts: {rep.sent} sent, {rep.failed} to retry, {rep.dead} dead")
-        for key, err in rep.errors:
-            typer.echo(f"  {key}: {err}")
-        if rep.dead:
-            raise typer.Exit(EXIT_ATTENTION)
+    typer.echo(f"alerts: {rep.sent} sent, {rep.failed} to retry, {rep.dead} dead")
+    for key, err in rep.errors:
+        typer.echo(f"  {key}: {err}")
+    if rep.dead:
+        raise typer.Exit(EXIT_ATTENTION)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -35,6 +37,14 @@ def get_settings(path: Path) -> Settings:
         fail(str(exc), EXIT_CONFIG)
 
 
+def missing_sqlite(url: str) -> Path | None:
+    """The file of a SQLite ``url`` when it does not exist yet, else ``None``."""
+    from storage.engine import sqlite_path
+
+    path = sqlite_path(url)
+    return path if path is not None and not path.exists() else None
+
+
 def open_db(settings: Settings, *, url: str | None = None, must_exist: bool = False):  # type: ignore[no-untyped-def]
     """Open and migrate the configured database or exit 3 with a clear message.
 
@@ -42,16 +52,28 @@ def open_db(settings: Settings, *, url: str | None = None, must_exist: bool = Fa
     not there (a mistyped path would otherwise create an empty database and report nothing).
     """
     from storage import open_store
-    from storage.engine import sqlite_path
 
     target = url or settings.database.url
-    path = sqlite_path(target)
-    if must_exist and path is not None and not path.exists():
+    path = missing_sqlite(target)
+    if must_exist and path is not None:
         fail(f"no database at {path} (check database.url / MOSNEWS_DATABASE_URL; `mosnews crawl` creates it)", EXIT_DATABASE)
     try:
         return open_store(target)
     except StorageError as exc:
         fail(str(exc), EXIT_DATABASE)
+
+
+@contextmanager
+def database(settings: Settings, *, must_exist: bool = False) -> Iterator[Any]:
+    """``with database(settings) as store:`` — :func:`open_db`, then a database failure inside
+    the block exits 3 with its message, and the store is closed whatever happens."""
+    store = open_db(settings, must_exist=must_exist)
+    try:
+        yield store
+    except StorageError as exc:
+        fail(str(exc), EXIT_DATABASE)
+    finally:
+        store.close()
 
 
 def is_tty() -> bool:

@@ -10,9 +10,9 @@ from typing import Annotated, Optional
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, database, fail, get_settings, missing_sqlite
 from crawler.config import Settings
-from crawler.errors import ConfigError, FetchError, ParseError, StorageError
+from crawler.errors import ConfigError, FetchError, ParseError
 
 
 def setup_logging(settings: Settings, *, verbose: bool = False) -> None:
@@ -46,7 +46,6 @@ def crawl(
         settings.enabled_sources(source)
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
-    store = open_db(settings)
     total = len(settings.enabled_sources(source))
     done = 0
 
@@ -61,16 +60,13 @@ def crawl(
             + (f"  {rep.error}" if rep.error else "")
         )
 
-    try:
-        reports, dispatched = asyncio.run(
-            crawl_once(settings, store, source_ids=source, since=since_date, deliver=not no_alerts, progress=progress)
-        )
-    except ConfigError as exc:
-        fail(str(exc), EXIT_CONFIG)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
+    with database(settings) as store:
+        try:
+            reports, dispatched = asyncio.run(
+                crawl_once(settings, store, source_ids=source, since=since_date, deliver=not no_alerts, progress=progress)
+            )
+        except ConfigError as exc:
+            fail(str(exc), EXIT_CONFIG)
     failed = [r for r in reports if not r.ok]
     typer.echo(
         f"crawled {len(reports)} sources: {sum(r.new for r in reports)} new articles, "
@@ -94,15 +90,11 @@ def run(
     setup_logging(settings, verbose=verbose)
     from crawler.daemon import Daemon
 
-    store = open_db(settings)
-    try:
-        asyncio.run(Daemon(settings, store).run())
-    except ConfigError as exc:
-        fail(str(exc), EXIT_CONFIG)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
+    with database(settings) as store:
+        try:
+            asyncio.run(Daemon(settings, store).run())
+        except ConfigError as exc:
+            fail(str(exc), EXIT_CONFIG)
 
 
 @app.command()
@@ -112,13 +104,10 @@ def sources(
 ) -> None:
     """List the configured sources with their crawl status (reads the database, never writes it)."""
     settings = get_settings(config)
-    store = open_db(settings, must_exist=True)
-    try:
-        health = {r.id: r for r in store.list_sources()}
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
+    health = {}
+    if missing_sqlite(settings.database.url) is None:  # before the first crawl: the configured list only
+        with database(settings) as store:
+            health = {r.id: r for r in store.list_sources()}
     rows = []
     for s in settings.sources:
         h = health.get(s.id)
@@ -185,18 +174,16 @@ def reparse(
     source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only this source id (repeatable).")] = None,
 ) -> None:
     """Re-parse every kept raw page without the network and update edited articles in place."""
-    from crawler.dedup import story_title
+    from crawler.dedup import canonical_rule, story_title
     from crawler.parse import decode_html, parse_article
     from crawler.pipeline import profile_for
-    from crawler.dedup import canonical_rule
     from storage.intents import ArticleWrite
 
     settings = get_settings(config)
-    store = open_db(settings, must_exist=True)
     by_id = {s.id: s for s in settings.sources}
     counts = {"updated": 0, "unchanged": 0, "new": 0, "failed": 0}
     now = datetime.now().astimezone()
-    try:
+    with database(settings, must_exist=True) as store:
         for url, sid, ctype, body in store.iter_raw_pages(source):
             src = by_id.get(sid)
             try:
@@ -209,10 +196,6 @@ def reparse(
                 continue
             res = store.save_article(ArticleWrite(source_id=sid, article=art, at=now, alert=False), canonical=canonical_rule, title=story_title)
             counts[res.status] += 1
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
 
 

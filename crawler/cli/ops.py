@@ -19,9 +19,8 @@ from typing import Annotated, Any
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, ConfigOption, database, get_settings
 from crawler.config import Settings, now_utc
-from crawler.errors import StorageError
 
 
 class StatusFormat(str, Enum):
@@ -98,14 +97,9 @@ def status(
 
     settings = get_settings(config)
     now = now_utc()
-    store = open_db(settings, must_exist=True)
-    try:
+    with database(settings, must_exist=True) as store:
         rows = source_status(store, now)
         alerts = outbox_summary(store)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
     configured = {s.id: s for s in settings.sources}
     if configured:  # the config decides which sources count; removed ones linger in the database
         rows = [r for r in rows if r.id in configured and configured[r.id].enabled]

@@ -19,7 +19,7 @@ from typing import IO, Annotated, Any, Optional
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, database, fail, get_settings
 from crawler.config import now_utc, parse_duration
 from crawler.errors import StorageError
 
@@ -82,7 +82,8 @@ OkrugOption = Annotated[Optional[list[str]], typer.Option("--okrug", help="Only 
 SourceOption = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only stories reprinted by this source id (repeatable).")]
 
 
-def _msk(dt: datetime | None) -> str:
+def msk_time(dt: datetime | None) -> str:
+    """An aware datetime as ``YYYY-MM-DD HH:MM`` Moscow time (``-`` when unknown)."""
     return dt.astimezone(moscow()).strftime("%Y-%m-%d %H:%M") if dt else "-"
 
 
@@ -117,7 +118,7 @@ def _print_table(rels: list[Any], *, score: list[float] | None = None, okrug: st
     typer.echo(f"{'story':>6}  {'published (MSK)':<16}  {'reprints':>8}  {'okrugs':<14}  title / canonical URL{rel}")
     for i, r in enumerate(rels):
         extra = f"  [{score[i]:.2f}]" if score is not None else ""
-        typer.echo(f"{r.story_id:>6}  {_msk(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {_okrugs(r.okrugs, first=okrug):<14}  {_clip(r.title, 90)}{extra}")
+        typer.echo(f"{r.story_id:>6}  {msk_time(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {_okrugs(r.okrugs, first=okrug):<14}  {_clip(r.title, 90)}{extra}")
         typer.echo(f"{'':>6}  {'':<16}  {'':>8}  {'':<14}  {r.canonical_url or '-'}")
 
 
@@ -155,14 +156,9 @@ def releases(
 
     settings = get_settings(config)
     since_at = parse_since(since, now_utc()) if since else None
-    store = open_db(settings, must_exist=True)
-    try:
+    with database(settings, must_exist=True) as store:
         ids = [sid for sid, _ in _search_ids(store, search, 10_000)] if search else None
         rels = queries.releases(store, since=since_at, okrugs=okrug or (), sources=source or (), story_ids=ids, limit=limit or None)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
     rows = [r.to_json() for r in rels]
     if fmt is TableFormat.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -188,15 +184,9 @@ def search(
 
     settings = get_settings(config)
     since_at = parse_since(since, now_utc()) if since else None
-    store = open_db(settings, must_exist=True)
-    try:
-        hits = _search_ids(store, text, limit if since_at is None else 10_000)
-        score = dict(hits)
+    with database(settings, must_exist=True) as store:
+        score = dict(_search_ids(store, text, limit if since_at is None else 10_000))
         rels = queries.releases(store, since=since_at, story_ids=list(score))
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
     rels = sorted(rels, key=lambda r: (-score[r.story_id], -r.story_id))[:limit]
     if fmt is SearchFormat.json:
         typer.echo(json.dumps([{**r.to_json(), "score": round(score[r.story_id], 6)} for r in rels], ensure_ascii=False, indent=2))
@@ -264,19 +254,15 @@ def export(
 
     settings = get_settings(config)
     since_at = parse_since(since, now_utc()) if since else None
-    store = open_db(settings, must_exist=True)
-    try:
-        out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-    except OSError as exc:
-        store.close()
-        fail(f"--output: cannot write {output}: {exc.strerror or exc}", EXIT_CONFIG)
-    try:
-        objs = _export_rows(queries.iter_story_exports(store, since=since_at, okrugs=okrug or (), sources=source or (), with_text=not no_text))
-        n = write_export(out, objs, fmt, with_text=not no_text)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
-        if output:
-            out.close()
+    with database(settings, must_exist=True) as store:
+        try:
+            out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        except OSError as exc:
+            fail(f"--output: cannot write {output}: {exc.strerror or exc}", EXIT_CONFIG)
+        try:
+            objs = _export_rows(queries.iter_story_exports(store, since=since_at, okrugs=okrug or (), sources=source or (), with_text=not no_text))
+            n = write_export(out, objs, fmt, with_text=not no_text)
+        finally:
+            if output:
+                out.close()
     typer.echo(f"exported {n} stories" + (f" to {output}" if output else ""), err=True)

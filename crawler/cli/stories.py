@@ -10,15 +10,9 @@ from typing import Annotated, Any
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_DATABASE, ConfigOption, fail, get_settings, open_db
-from crawler.errors import StorageError, StoryEditError
-
-
-def _msk(when: Any) -> str:
-    """An aware datetime as ``YYYY-MM-DD HH:MM`` Moscow time (``-`` when unknown)."""
-    from crawler.cli.query import _msk as msk
-
-    return msk(when)
+from crawler.cli.query import msk_time
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, ConfigOption, database, fail, get_settings
+from crawler.errors import StoryEditError
 
 
 def _json_default(v: Any) -> Any:
@@ -79,11 +73,8 @@ def story(
     from storage.stories import story_detail
 
     settings = get_settings(config)
-    store = open_db(settings, must_exist=True)
-    try:
+    with database(settings, must_exist=True) as store:
         detail = story_detail(store, story_id)
-    finally:
-        store.close()
     if detail is None:
         fail(f"no story {story_id}", EXIT_ATTENTION)
     if as_json:
@@ -91,13 +82,13 @@ def story(
         return
     st = detail["story"]
     typer.echo(f"story {st['id']}: {st['title']}")
-    typer.echo(f"  published {_msk(st['published_at'])} MSK  first seen {_msk(st['first_seen_at'])} MSK  reprints {st['reprint_count']}")
+    typer.echo(f"  published {msk_time(st['published_at'])} MSK  first seen {msk_time(st['first_seen_at'])} MSK  reprints {st['reprint_count']}")
     src_w = max([len("source")] + [len(r["source_id"]) for r in detail["reprints"]])
     typer.echo(f"   {'article':<8} {'published (MSK)':<16} {'source':<{src_w}} {'p':<6} url")
     for r in detail["reprints"]:
         mark = "*" if r["canonical"] else " "
         score = f"{r['score']:.2f}" if r["score"] is not None else "-"
-        typer.echo(f" {mark} {r['article_id']:<8} {_msk(r['published_at']):<16} {r['source_id']:<{src_w}} {score:<6} {r['url']}")
+        typer.echo(f" {mark} {r['article_id']:<8} {msk_time(r['published_at']):<16} {r['source_id']:<{src_w}} {score:<6} {r['url']}")
         typer.echo(f"      {r['title']}")
         why = _reasons(r["explanation"], st["id"])
         if why:
@@ -111,18 +102,13 @@ def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
 
     Exits 1 for a user mistake (:class:`StoryEditError`), 3 for a database failure.
     """
-    from crawler.dedup import story_title
-    from crawler.dedup import canonical_rule
+    from crawler.dedup import canonical_rule, story_title
 
-    store = open_db(get_settings(config), must_exist=True)
-    try:
-        return edit(store, canonical=canonical_rule, title=story_title)
-    except StoryEditError as exc:
-        fail(str(exc), EXIT_ATTENTION)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
+    with database(get_settings(config), must_exist=True) as store:
+        try:
+            return edit(store, canonical=canonical_rule, title=story_title)
+        except StoryEditError as exc:
+            fail(str(exc), EXIT_ATTENTION)
 
 
 @app.command()
@@ -156,17 +142,12 @@ def recluster(config: ConfigOption = DEFAULT_CONFIG) -> None:
     from crawler.recluster import recluster as run
 
     settings = get_settings(config)
-    store = open_db(settings, must_exist=True)
 
     def progress(done: int, total: int) -> None:
         typer.echo(f"  {done}/{total} articles", err=True)
 
-    try:
+    with database(settings, must_exist=True) as store:
         stats = run(store, settings, progress=progress)
-    except StorageError as exc:
-        fail(str(exc), EXIT_DATABASE)
-    finally:
-        store.close()
     typer.echo(
         f"{stats['stories']} stories ({stats['reused']} kept their id, {stats['created']} new, "
         f"{stats['deleted']} removed); {stats['moved']} articles changed story"

@@ -46,13 +46,11 @@ from crawler.dedup.detector import Detector
 from crawler.dedup.features import Doc, Featurizer
 from crawler.dedup.idf import CHAR_BITS, DocFreq, HashedDocFreq, encode_char_prior, encode_prior
 from crawler.dedup.normalize import clean_text
-from crawler.dedup.offline import parse_when
+from crawler.dedup.offline import assign_stories, parse_when, publication_order
 from crawler.dedup.scorer import CAND_CHAR, CAND_TFIDF, FEATURES, design_row, vetoes
 from crawler.dedup.signals import char_vector, pair_signals, tfidf_vector
 
 SYNTH_WEIGHT = 0.05
-#: Clusterings run with late attachment (``Detector.revisit``), as production does.
-REVISIT = True
 DELTAS = tuple(np.round(np.arange(-3.0, 3.01, 0.25), 2))
 
 
@@ -128,23 +126,12 @@ def dev_docs(recs: list[dict]) -> list[Doc]:
     return [Doc(id=r["id"], title=r.get("title") or "", text=r.get("text") or "", published_at=parse_when(r.get("date"))) for r in recs]
 
 
-def cluster(docs: list[Doc], feats, weights, encoder: bool = True) -> dict[str, int]:
-    """Incremental clustering exactly as :func:`crawler.dedup.offline.cluster_records` (date order, unknown last)."""
+def cluster(docs: list[Doc], feats, weights, encoder: bool = True, revisit: bool = True) -> dict[str, int]:
+    """Incremental clustering exactly as :func:`crawler.dedup.offline.cluster_records` (date order,
+    unknown last; late attachment unless ``revisit=False``) with the given scorer weights."""
     det = Detector(DedupSettings(encoder=encoder), evict=False)
     det.weights = weights
-    order = sorted(range(len(docs)), key=lambda i: (docs[i].published_at is None, docs[i].published_at.timestamp() if docs[i].published_at else 0.0, i))
-    out, nxt = {}, 1
-    for i in order:
-        dec = det.decide(feats[i])
-        sid = dec.story_id
-        if sid is None:
-            sid, nxt = nxt, nxt + 1
-        det.add(sid, docs[i].id, feats[i])
-        out[docs[i].id] = sid
-        if REVISIT:
-            for d, _old, _dec in det.revisit(dec, sid):
-                out[d] = sid
-    return out
+    return assign_stories(det, ((docs[i].id, feats[i]) for i in publication_order(docs)), revisit=revisit)
 
 
 def pair_scores(pred: dict[str, int], gold: dict[str, str], pairs) -> tuple[float, float, float]:
@@ -244,10 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         # Δ maximising train-pair F1 (first of ties). The shipped Δ was chosen on clusterings
         # *without* late attachment; --select-with-revisit selects on the production clustering
         # instead (docs/dedup.md, «Late attachment»: the F1(Δ) curve has a cliff where G01 merges).
-        global REVISIT
-        keep, REVISIT = REVISIT, a.select_with_revisit
-        f1s = [pair_scores(cluster(docs, feats, shifted(w, d)), gold, eval_pairs)[2] for d in DELTAS]
-        REVISIT = keep
+        f1s = [pair_scores(cluster(docs, feats, shifted(w, d), revisit=a.select_with_revisit), gold, eval_pairs)[2] for d in DELTAS]
         if a.errors:
             print("  F1(Δ):", " ".join(f"{d:+.2f}:{f:.3f}" for d, f in zip(DELTAS, f1s)))
         return float(DELTAS[int(np.argmax(f1s))])

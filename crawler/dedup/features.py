@@ -112,7 +112,7 @@ class Features:
     #: :func:`crawler.dedup.extract.stage` of the title (0 unknown, 1 planned, 2 done);
     #: stored in flag bits 2–3 of the blob header (format unchanged: older blobs read as 0).
     stage: int = 0
-    #: Per-process scratch (not serialised): e.g. :func:`crawler.dedup.signals.topic_cos`'s
+    #: Per-process scratch (not serialised): e.g. :func:`crawler.dedup.signals.topic_part`'s
     #: cached vector for the weights it was computed from.
     extra: dict = field(default_factory=dict)
     #: uint32 ids of :func:`crawler.dedup.extract.places` (streets, «№ N» objects); an optional
@@ -261,7 +261,7 @@ class Featurizer:
             speakers=_u32(term_id(s) for s in extract.speakers(raw_title, raw_body)),
             districts=_u32(term_id(s) for s in extract.content_districts(title, body)),
             places=_u32(term_id(s) for s in extract.places(full)),
-            qnames=np.asarray([x for key in extract.headline_names(fold(title), fold(body)) for x in [*map(term_id, key), 0]], np.uint32),
+            qnames=np.asarray([x for key in extract.headline_names(title, body) for x in [*map(term_id, key), 0]], np.uint32),
             rdates=np.asarray(sorted(extract.release_dates(raw_title + "\n" + raw_body)), np.uint16),
             published_at=pub,
             text_len=len(body),

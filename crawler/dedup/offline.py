@@ -13,14 +13,14 @@ Articles are never evicted (an undated article is compared with the whole file).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from crawler.config import DedupSettings
 from crawler.dedup.detector import Detector
-from crawler.dedup.features import Doc, Featurizer
+from crawler.dedup.features import Doc, Features, Featurizer
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BATCH = 64
@@ -58,24 +58,44 @@ def cluster_records(records: Iterable[dict], settings: DedupSettings) -> list[di
         )
         for r in recs
     ]
-    order = sorted(range(len(docs)), key=lambda i: (docs[i].published_at is None, docs[i].published_at.timestamp() if docs[i].published_at else 0.0, i))
+    order = publication_order(docs)
     fz = Featurizer(settings)
-    det = Detector(settings, evict=False)
-    story: dict[int, int] = {}
-    index = {d.id: i for i, d in enumerate(docs)}
+
+    def featurised() -> Iterator[tuple[str, Features]]:
+        for k in range(0, len(order), BATCH):
+            chunk = [docs[i] for i in order[k : k + BATCH]]
+            yield from zip((d.id for d in chunk), fz.featurize(chunk))
+
+    story = assign_stories(Detector(settings, evict=False), featurised())
+    return [{"id": d.id, "story_id": story[d.id]} for d in docs]
+
+
+def publication_order(docs: list[Doc]) -> list[int]:
+    """Indices of ``docs`` by publication time, undated last, ties in input order."""
+    return sorted(range(len(docs)), key=lambda i: (docs[i].published_at is None, docs[i].published_at.timestamp() if docs[i].published_at else 0.0, i))
+
+
+def assign_stories(det: Detector, items: Iterable[tuple[str, Features]], *, revisit: bool = True) -> dict[str, int]:
+    """Decide and register ``(doc id, features)`` in order, as the pipeline does: a new story
+    (ids 1, 2, … allocated here) or the one the detector picks, then late attachment of the
+    lone articles it touched (:meth:`Detector.revisit`; ``revisit=False`` skips it).
+
+    Returns:
+        ``{doc id: story id}`` after every move.
+    """
+    story: dict[str, int] = {}
     next_id = 1
-    for k in range(0, len(order), BATCH):
-        chunk = order[k : k + BATCH]
-        for i, f in zip(chunk, fz.featurize([docs[i] for i in chunk])):
-            dec = det.decide(f)
-            sid = dec.story_id
-            if sid is None:
-                sid, next_id = next_id, next_id + 1
-            det.add(sid, docs[i].id, f)
-            story[i] = sid
+    for doc_id, f in items:
+        dec = det.decide(f)
+        sid = dec.story_id
+        if sid is None:
+            sid, next_id = next_id, next_id + 1
+        det.add(sid, doc_id, f)
+        story[doc_id] = sid
+        if revisit:
             for d, _old, _again in det.revisit(dec, sid):
-                story[index[d]] = sid
-    return [{"id": docs[i].id, "story_id": story[i]} for i in range(len(docs))]
+                story[d] = sid
+    return story
 
 
 def cluster_jsonl(in_path: str | Path, out_path: str | Path, settings: DedupSettings) -> int:

@@ -43,7 +43,7 @@ keys in :data:`SIGNALS`:
 ``stage_conf`` 1 when one title reports planned work and the other done work
                («школу построят к концу года» vs «открылась новая школа»,
                :func:`crawler.dedup.extract.stage`).
-``topic``      stem TF-IDF cosine without names (:func:`topic_cos`); ``topic_conf`` 1 when
+``topic``      stem TF-IDF cosine without names (:func:`tfidf_and_topic`); ``topic_conf`` 1 when
                it is below :data:`TOPIC_MIN`: the texts share a place, not a subject.
 ``name_conf``  1 when both headlines name quoted things and neither's names occur in the
                other text (:func:`name_conflict`): the same template about another park,
@@ -58,10 +58,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from crawler.dedup.features import TITLE_YEAR, Features
+from crawler.dedup.features import TITLE_YEAR, Features, term_id
+from crawler.dedup.idf import DocFreq, HashedDocFreq
+from crawler.dedup.normalize import stem
 
 MOSCOW = ZoneInfo("Europe/Moscow")
-from crawler.dedup.idf import DocFreq, HashedDocFreq
 
 #: Release dates further apart than this (days) conflict.
 RDATE_DAYS = 3.0
@@ -151,37 +152,29 @@ def sparse_cos(ta: np.ndarray, wa: np.ndarray, tb: np.ndarray, wb: np.ndarray) -
     return float(np.dot(wa[hit], wb[j])) if j.size else 0.0
 
 
-#: Below this stem cosine without names the texts share no topic word (see :func:`topic_cos`).
+#: Below this topic cosine the texts share no topic word (see :func:`tfidf_and_topic`).
 TOPIC_MIN = 0.03
 
 
-def _where_terms() -> np.ndarray:
-    from crawler.dedup.features import term_id
-    from crawler.dedup.normalize import stem
-
-    words = "район района районе округ округа округе управа управы управе поселение поселения жители жителей жителям"
-    return np.unique(np.asarray([term_id(stem(w)) for w in words.split()], np.uint32))
+#: Stems of words that say *where* (district, okrug, uprava, residents), left out of the topic cosine.
+_WHERE_TERMS = np.unique(np.asarray([
+    term_id(stem(w)) for w in "район района районе округ округа округе управа управы управе поселение поселения жители жителей жителям".split()
+], np.uint32))  # fmt: skip
 
 
-#: Stems of words that say *where* (district, okrug, uprava, residents), left out of :func:`topic_cos`.
-_WHERE_TERMS = _where_terms()
+def tfidf_and_topic(a: Features, wa: np.ndarray, b: Features, wb: np.ndarray) -> tuple[float, float]:
+    """``(stem TF-IDF cosine, topic cosine)`` of two articles (``wa``/``wb`` from :func:`tfidf_vector`).
 
-
-def topic_cos(a: Features, wa: np.ndarray, b: Features, wb: np.ndarray) -> float:
-    """Stem TF-IDF cosine of the two texts with their *names* (``Features.names``: capitalised
-    and quoted words — districts, streets, people, objects) and the words of place
+    The *topic cosine* is the stem TF-IDF cosine with the articles' names (``Features.names``:
+    capitalised and quoted words — districts, streets, people, objects) and the words of place
     (:data:`_WHERE_TERMS`: «район», «округ», «управа», «жители») left out: what the texts are
     about, not where or who. A short district item («Субботник в районе Измайлово: жители убрали
     дворы, высадили 100 кустарников») and a city release angled to the same district («В
     районе Измайлово на маршруты вышли 45 электробусов») share the district in every other
-    signal but no topic word here (0.00–0.04). ``wa``/``wb`` from :func:`tfidf_vector`."""
-    return tfidf_and_topic(a, wa, b, wb)[1]
+    signal but no topic word here (0.00–0.04).
 
-
-def tfidf_and_topic(a: Features, wa: np.ndarray, b: Features, wb: np.ndarray) -> tuple[float, float]:
-    """``(stem TF-IDF cosine, topic cosine)`` in one pass over the shared terms (binary search of
-    the shorter id list, as :func:`sparse_cos`); the topic masks and norms are cached per
-    article (:func:`topic_part`)."""
+    One pass over the shared terms (binary search of the shorter id list, as
+    :func:`sparse_cos`); the topic masks and norms are cached per article (:func:`topic_part`)."""
     ma, na = topic_part(a, wa)
     mb, nb = topic_part(b, wb)
     ta, tb = a.terms, b.terms
@@ -357,6 +350,14 @@ def _name_keys(q: np.ndarray) -> list[list[int]]:
     return keys
 
 
+def _vocabulary(f: Features) -> frozenset[int]:
+    """Every stem id the article has (terms, title terms, names); cached in ``f.extra``."""
+    v = f.extra.get("vocab")
+    if v is None:
+        v = f.extra["vocab"] = frozenset(f.terms.tolist()) | frozenset(f.title_terms.tolist()) | frozenset(f.names.tolist())
+    return v
+
+
 def name_conflict(a: Features, b: Features) -> float:
     """1.0 when both headlines name quoted things (:func:`crawler.dedup.extract.headline_names`)
     and neither side's names occur in the other text at all (every content stem of a name
@@ -369,8 +370,7 @@ def name_conflict(a: Features, b: Features) -> float:
     """
     if not a.qnames.size or not b.qnames.size:
         return 0.0
-    have_a = set(a.terms.tolist()) | set(a.title_terms.tolist()) | set(a.names.tolist())
-    have_b = set(b.terms.tolist()) | set(b.title_terms.tolist()) | set(b.names.tolist())
+    have_a, have_b = _vocabulary(a), _vocabulary(b)
     if any(all(t in have_b for t in k) for k in _name_keys(a.qnames)):
         return 0.0
     if any(all(t in have_a for t in k) for k in _name_keys(b.qnames)):
