@@ -1,38 +1,94 @@
 """Syndication quality at scale on the simulated network's ground truth.
 
-Builds a :class:`crawler.sim.SimNetwork` (all ~135 sites by default), takes every
-published page with its true story (release id, or ``local-…`` for local news), runs
-the detector offline in publication order (:func:`crawler.dedup.cluster_records`, the
-same incremental path the pipeline uses) and prints pairwise precision/recall/F1,
-B-cubed F1, merges of look-alike (``confusable_with``) releases, and recall per rewrite
-kind (verbatim, trimmed, retitled, angled, rewritten).
+Two paths:
 
-Usage: ``python bench/sim_truth.py [--days 7] [--sites 0] [--seed 3] [--no-encoder]``
+* offline (default): every published page of a :class:`crawler.sim.SimNetwork` through
+  :func:`crawler.dedup.cluster_records` (what ``mosnews cluster`` runs: publication order);
+* ``--through-crawl``: the path a user runs. The simulator is served on loopback and crawled
+  by the real pipeline (fetch → parse → dedup → store) into a temporary SQLite database, in
+  four scenarios:
+
+  - ``backfill``: one first crawl of ``--days`` days over every site (``mosnews crawl``);
+  - ``steady``: a first crawl of one day, then a crawl every ``--step-hours`` as the clock
+    advances over ``--days`` days, by one long-lived pipeline (the daemon);
+  - ``site-down``: as ``steady``, with the site that publishes most down for the first five
+    days; it then comes back and is backfilled late;
+  - ``reverse``: as ``backfill``, with the sources crawled in reverse order.
+
+  Each prints pairwise P/R and B-cubed F1 of the stories the crawl stored, beside the offline
+  publication-order figure on the same pages (the stored articles' own title, text and time
+  through :func:`cluster_records`), and the difference.
+
+Usage: ``python bench/sim_truth.py [--days 7] [--sites 0] [--seed 3] [--no-encoder]
+[--through-crawl [--scenarios backfill,steady,site-down,reverse] [--step-hours 6]]``
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
+import logging
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.config import DedupSettings  # noqa: E402
+from crawler.config import DedupSettings, settings_from_dict  # noqa: E402
 from crawler.dedup import cluster_records  # noqa: E402
 from crawler.sim import SimNetwork  # noqa: E402
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--days", type=int, default=7, help="days of simulated news")
-    ap.add_argument("--sites", type=int, default=0, help="0 = every simulated site")
-    ap.add_argument("--seed", type=int, default=3)
-    ap.add_argument("--no-encoder", action="store_true")
-    a = ap.parse_args()
+def pair_scores(truth: dict[str, str], got: dict[str, object], kind=None, conf=None) -> dict:
+    """Pairwise P/R/F1, B-cubed P/R/F1 (Bagga & Baldwin 1998), look-alike merges and recall per
+    rewrite kind of a clustering ``got`` against ``truth`` (both keyed by page URL)."""
+    tp = fp = fn = conf_merges = 0
+    kind_tp: Counter[str] = Counter()
+    kind_all: Counter[str] = Counter()
+    bad_pairs: Counter[tuple[str, str]] = Counter()
+    # pairs only within true or predicted groups (the rest are true negatives)
+    by_pred: dict[object, set[str]] = defaultdict(set)
+    by_true: dict[str, set[str]] = defaultdict(set)
+    for u in truth:
+        by_pred[got[u]].add(u)
+        by_true[truth[u]].add(u)
+    pairs = set()
+    for group in itertools.chain(by_pred.values(), by_true.values()):
+        pairs.update(itertools.combinations(sorted(group), 2))
+    for x, y in pairs:
+        same_pred, same_true = got[x] == got[y], truth[x] == truth[y]
+        if same_true and kind is not None:
+            k = kind[y] if kind[x] == "verbatim" else kind[x]
+            kind_all[k] += 1
+            kind_tp[k] += same_pred
+        if same_pred and same_true:
+            tp += 1
+        elif same_pred:
+            fp += 1
+            if conf is not None and (truth[y] in conf[x] or truth[x] in conf[y]):
+                conf_merges += 1
+            if kind is not None:
+                bad_pairs[(kind[x], kind[y])] += 1
+        elif same_true:
+            fn += 1
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    bp = sum(len(by_pred[got[u]] & by_true[truth[u]]) / len(by_pred[got[u]]) for u in truth) / max(1, len(truth))
+    br = sum(len(by_pred[got[u]] & by_true[truth[u]]) / len(by_true[truth[u]]) for u in truth) / max(1, len(truth))
+    return {
+        "P": p, "R": r, "F1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "fp": fp, "fn": fn,
+        "B3": 2 * bp * br / (bp + br) if bp + br else 0.0, "conf_merges": conf_merges,
+        "kinds": {k: (kind_tp[k] / kind_all[k], kind_all[k]) for k in sorted(kind_all)}, "bad_pairs": bad_pairs,
+        "true_stories": len(by_true), "pred_stories": len(by_pred),
+    }  # fmt: skip
+
+
+def offline(a: argparse.Namespace) -> None:
+    """Every published page through ``cluster_records`` in publication order."""
     net = SimNetwork(sites=a.sites or None, seed=a.seed, backlog_days=a.days)
     pages = net.pages()
     recs = [
@@ -43,47 +99,124 @@ def main() -> None:
     out = cluster_records(recs, DedupSettings(encoder=not a.no_encoder))
     dt = time.perf_counter() - t0
     got = {o["id"]: o["story_id"] for o in out}
-    truth = {p.url: p.story for p in pages}
-    kind = {p.url: p.kind for p in pages}
-    conf = {p.url: set(p.confusable_with) for p in pages}
-
-    tp = fp = fn = conf_merges = 0
-    kind_tp: Counter[str] = Counter()
-    kind_all: Counter[str] = Counter()
-    bad_pairs: Counter[tuple[str, str]] = Counter()
-    for x, y in itertools.combinations(truth, 2):
-        same_pred, same_true = got[x] == got[y], truth[x] == truth[y]
-        if same_true:
-            k = kind[y] if kind[x] == "verbatim" else kind[x]
-            kind_all[k] += 1
-            kind_tp[k] += same_pred
-        if same_pred and same_true:
-            tp += 1
-        elif same_pred:
-            fp += 1
-            if truth[y] in conf[x] or truth[x] in conf[y]:
-                conf_merges += 1
-            bad_pairs[(kind[x], kind[y])] += 1
-        elif same_true:
-            fn += 1
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    # B-cubed (Bagga & Baldwin 1998)
-    by_pred: dict[object, set[str]] = defaultdict(set)
-    by_true: dict[str, set[str]] = defaultdict(set)
-    for u in truth:
-        by_pred[got[u]].add(u)
-        by_true[truth[u]].add(u)
-    bp = sum(len(by_pred[got[u]] & by_true[truth[u]]) / len(by_pred[got[u]]) for u in truth) / len(truth)
-    br = sum(len(by_pred[got[u]] & by_true[truth[u]]) / len(by_true[truth[u]]) for u in truth) / len(truth)
+    s = pair_scores({p.url: p.story for p in pages}, got, {p.url: p.kind for p in pages}, {p.url: set(p.confusable_with) for p in pages})
     print(f"simulated network: {len(net.sites)} sites, {a.days} days, seed {a.seed}: {len(pages)} pages, "
-          f"{len(by_true)} true stories, {len(by_pred)} predicted; clustered in {dt:.1f} s ({len(pages) / dt:.0f} articles/s)")
-    print(f"pairwise  P {p:.3f}  R {r:.3f}  F1 {2 * p * r / (p + r) if p + r else 0:.3f}   (tp {tp}, fp {fp}, fn {fn})")
-    print(f"B-cubed   P {bp:.3f}  R {br:.3f}  F1 {2 * bp * br / (bp + br):.3f}")
-    print(f"look-alike (confusable) pairs merged: {conf_merges}")
-    print("recall per rewrite kind: " + ", ".join(f"{k} {kind_tp[k] / kind_all[k]:.3f} ({kind_all[k]} pairs)" for k in sorted(kind_all)))
-    if bad_pairs:
-        print("false merges by kinds: " + ", ".join(f"{a}/{b}: {n}" for (a, b), n in bad_pairs.most_common(6)))
+          f"{s['true_stories']} true stories, {s['pred_stories']} predicted; clustered in {dt:.1f} s ({len(pages) / dt:.0f} articles/s)")
+    print(f"pairwise  P {s['P']:.3f}  R {s['R']:.3f}  F1 {s['F1']:.3f}   (tp {s['tp']}, fp {s['fp']}, fn {s['fn']})")
+    print(f"B-cubed   F1 {s['B3']:.3f}")
+    print(f"look-alike (confusable) pairs merged: {s['conf_merges']}")
+    print("recall per rewrite kind: " + ", ".join(f"{k} {v:.3f} ({n} pairs)" for k, (v, n) in s["kinds"].items()))
+    if s["bad_pairs"]:
+        print("false merges by kinds: " + ", ".join(f"{x}/{y}: {n}" for (x, y), n in s["bad_pairs"].most_common(6)))
+
+
+# --------------------------------------------------------------------------- through the crawl
+
+
+def _settings(db: Path, sources: list[dict], since, encoder: bool):
+    return settings_from_dict(
+        {
+            "database": {"url": f"sqlite:///{db}"},
+            "crawl": {"since": str(since), "max_pages": 500},
+            "fetch": {"delay": "0ms"},  # politeness delay off: loopback, and the bench measures quality
+            "dedup": {"encoder": encoder},
+            "alerts": {"first_run": "skip"},
+            "server": {"enabled": False},
+            "sources": sources,
+        },
+        env={},
+    )
+
+
+def _stored(store) -> tuple[dict[str, object], list[dict]]:
+    """``({url: story id}, records for cluster_records)`` of the stored articles."""
+    from sqlmodel import select
+
+    from storage.models import Article
+
+    with store.read_session() as s:
+        rows = list(s.exec(select(Article.url, Article.story_id, Article.title, Article.text, Article.published_at, Article.source_id)))
+    got = {u: sid for u, sid, *_ in rows}
+    recs = [{"id": u, "url": u, "title": t, "text": x, "published_at": w.isoformat() if w else None, "source": src} for u, _sid, t, x, w, src in rows]
+    return got, recs
+
+
+async def _scenario(name: str, a: argparse.Namespace, tmp: Path) -> dict:
+    from crawler.pipeline import Pipeline
+    from storage import open_store
+
+    backlog = 1 if name in ("steady", "site-down") else a.days
+    net = SimNetwork(sites=a.sites or None, seed=a.seed, backlog_days=backlog)
+    since = net.now.date() - timedelta(days=backlog)
+    t0 = time.perf_counter()
+    with net.start_in_thread() as running:
+        sources = list(running.sources)
+        if name == "reverse":
+            sources.reverse()
+        settings = _settings(tmp / f"{name}.db", sources, since, not a.no_encoder)
+        store = open_store(settings.database.url)
+        pipe = Pipeline(settings, store, clock=lambda: net.now)
+        await pipe.open()
+        down = None
+        if name == "site-down":
+            counts = Counter(p.site_id for p in net.pages())
+            down = counts.most_common(1)[0][0]
+            net.set_fault(down, "down")
+        crawls = 0
+        try:
+            srcs = settings.enabled_sources()
+            await pipe.crawl(srcs)
+            crawls += 1
+            if name in ("steady", "site-down"):
+                steps = int(a.days * 24 / a.step_hours)
+                for k in range(steps):
+                    net.advance(timedelta(hours=a.step_hours))
+                    if down is not None and k == int(5 * 24 / a.step_hours) - 1:
+                        net.clear_fault(down)
+                    await pipe.crawl(srcs)
+                    crawls += 1
+        finally:
+            await pipe.aclose()
+        truth_all = net.truth()
+    crawl_s = time.perf_counter() - t0
+    got, recs = _stored(store)
+    store.close()
+    truth = {u: truth_all[u] for u in got if u in truth_all}
+    missing = len(got) - len(truth)
+    live = pair_scores(truth, got)
+    off_out = cluster_records([r for r in recs if r["id"] in truth], DedupSettings(encoder=not a.no_encoder))
+    off = pair_scores(truth, {o["id"]: o["story_id"] for o in off_out})
+    return {"name": name, "articles": len(got), "unknown": missing, "crawls": crawls, "seconds": crawl_s, "live": live, "offline": off, "down": down}
+
+
+def through_crawl(a: argparse.Namespace) -> None:
+    """Run the scenarios and print one block each (see module doc)."""
+    logging.basicConfig(level=logging.WARNING)
+    tmp = Path(tempfile.mkdtemp(prefix="mosnews-simtruth-"))
+    print(f"through the crawl path: sites={a.sites or 'all'} days={a.days} seed={a.seed} encoder={not a.no_encoder}")
+    print(f"{'scenario':10} {'articles':>8} {'crawls':>6} {'secs':>6} | {'crawl P':>7} {'R':>6} {'B3':>6} | {'offline P':>9} {'R':>6} {'B3':>6} | {'ΔP':>6} {'ΔR':>6} {'ΔB3':>6}")
+    for name in a.scenarios.split(","):
+        r = asyncio.run(_scenario(name.strip(), a, tmp))
+        lv, of = r["live"], r["offline"]
+        print(f"{r['name']:10} {r['articles']:8d} {r['crawls']:6d} {r['seconds']:6.0f} | {lv['P']:7.3f} {lv['R']:6.3f} {lv['B3']:6.3f} | "
+              f"{of['P']:9.3f} {of['R']:6.3f} {of['B3']:6.3f} | {lv['P'] - of['P']:+6.3f} {lv['R'] - of['R']:+6.3f} {lv['B3'] - of['B3']:+6.3f}"
+              + (f"   (site down 5 days: {r['down']})" if r["down"] else ""), flush=True)  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--days", type=int, default=7, help="days of simulated news")
+    ap.add_argument("--sites", type=int, default=0, help="0 = every simulated site")
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--no-encoder", action="store_true")
+    ap.add_argument("--through-crawl", action="store_true", help="serve the simulator and run the real crawl path")
+    ap.add_argument("--scenarios", default="backfill,steady,site-down,reverse")
+    ap.add_argument("--step-hours", type=float, default=6.0, help="clock step between steady-state crawls")
+    a = ap.parse_args()
+    if a.through_crawl:
+        through_crawl(a)
+    else:
+        offline(a)
 
 
 if __name__ == "__main__":

@@ -169,6 +169,12 @@ class DedupSettings(_Model):
     window: Duration = timedelta(days=3)
     #: Probability above which an article joins a story.
     threshold: float = Field(0.5, ge=0, le=1)
+    #: The same for an article or story whose publication time is not known to within the
+    #: window (undated, or only a year/month): only strong evidence joins across unknown time.
+    undated_threshold: float = Field(0.8, ge=0, le=1)
+    #: Articles kept in RAM as candidates; older days are paged out and back in from the
+    #: store when an article of that time arrives (each hot article costs ~10 KB).
+    hot_articles: int = Field(60_000, ge=1)
     #: Use the bundled multilingual sentence encoder (slower, catches heavy rewrites).
     encoder: bool = True
     #: Threads for the encoder (no more than the cores).

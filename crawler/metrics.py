@@ -21,6 +21,8 @@ ARTICLES = Counter("mosnews_articles", "Articles stored", ["status"], registry=R
 STORIES = Counter("mosnews_stories_created", "Stories created", registry=REGISTRY)
 #: Lone articles moved into a story that grew later (``Detector.revisit``); each removes one story.
 LATE_ATTACHED = Counter("mosnews_late_attached", "Lone articles attached to a story late", registry=REGISTRY)
+#: Articles whose story changed when out-of-order days were replayed in publication order.
+SETTLED = Counter("mosnews_settled_moves", "Articles re-assigned when days that arrived out of order were settled", registry=REGISTRY)
 #: Alert deliveries by channel kind and outcome (``sent``, ``failed``, ``dead``).
 ALERTS = Counter("mosnews_alerts", "Alert deliveries", ["channel", "outcome"], registry=REGISTRY)
 #: Duration of one source's crawl job, seconds.

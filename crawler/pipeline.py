@@ -12,17 +12,20 @@ in the database, so a detail page that failed once is retried next time.
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from crawler import metrics
 from crawler.config import SelectorProfile, Settings, SourceSettings, now_utc
 from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, story_title
+from crawler.dedup.method import META_KEY, method_of
 from crawler.errors import FetchError, MosnewsError, ParseError, StorageError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
@@ -99,16 +102,19 @@ class Pipeline:
         self._own_fetcher = fetcher is None
         self.clock = clock
         self.featurizer = Featurizer(settings.dedup)
-        self.detector = Detector(settings.dedup)
+        self.detector = self._new_detector()
         #: Serialises decide → store → index so two reprints never found two stories at once.
         self._dedup_lock = asyncio.Lock()
         self._stories_version: str | None = None
+        #: Source crawls running now (the last one to finish settles out-of-order days).
+        self._active = 0
 
     async def open(self) -> None:
         """Sync configured sources into the DB and load the detector's window of recent features."""
         for src in self.settings.enabled_sources():
             profile_for(self.settings, src)  # raises ConfigError for an unknown profile name
         await asyncio.to_thread(self.store.sync_sources, source_rows(self.settings))
+        await asyncio.to_thread(self._record_method)
         self._stories_version = await asyncio.to_thread(stories_version, self.store)
         await asyncio.to_thread(self._load_index)
 
@@ -119,26 +125,40 @@ class Pipeline:
             return
         async with self._dedup_lock:
             self._stories_version = version
-            self.detector = Detector(self.settings.dedup)
+            self.detector = self._new_detector()
             await asyncio.to_thread(self._load_index)
 
-    def _load_index(self) -> None:
-        # The window is anchored at the newest stored article, not the wall clock, so that
-        # an archive crawled from the simulator (or a backfill of old news) reloads correctly.
-        newest = self.store.latest_published()
-        anchor = min(self.clock(), newest) if newest is not None else self.clock()
-        since = anchor - 2 * self.settings.dedup.window
-        n = 0
-        for article_id, story_id, data in self.store.load_features(since):
-            if story_id is None:
-                continue
+    def _record_method(self) -> None:
+        """On an empty database, record the dedup method its stories will be built with
+        (:mod:`crawler.dedup.method`); an existing one keeps what it recorded, so `mosnews
+        recluster` can tell when the method changed under it."""
+        if self.store.get_meta(META_KEY) is None and not self.store.counts()["articles"]:
+            self.store.set_meta(META_KEY, json.dumps(method_of(self.settings.dedup)))
+
+    def _new_detector(self) -> Detector:
+        return Detector(self.settings.dedup, loader=self._page_in)
+
+    def _page_in(self, first_day: int, last_day: int) -> Iterator[tuple[int, str, Features]]:
+        """The detector's loader: stored articles published on days ``first_day..last_day``
+        (days since the epoch), with their story and features. Blobs of an older format are
+        skipped (`mosnews recluster` rebuilds them)."""
+        start = datetime.fromtimestamp(first_day * 86400, timezone.utc)
+        end = datetime.fromtimestamp((last_day + 1) * 86400, timezone.utc)
+        for article_id, story_id, data in self.store.load_features_between(start, end):
             try:
                 feats = Features.from_bytes(data)
             except ValueError:
-                continue  # written by an older feature version; `mosnews recluster` rebuilds them
-            self.detector.add(story_id, str(article_id), feats)
-            n += 1
-        log.info("dedup index loaded: %d recent articles", n)
+                continue
+            yield story_id, str(article_id), feats
+
+    def _load_index(self) -> None:
+        # Warm the hot tier with the days around the newest stored article (the live stream);
+        # any other stretch is paged in when an article of that time arrives.
+        newest = self.store.latest_published()
+        anchor = min(self.clock(), newest) if newest is not None else self.clock()
+        day = anchor.timestamp() / 86400.0
+        self.detector.page_in(day, day)
+        log.info("dedup index loaded: %d recent articles", len(self.detector.hot))
 
     async def aclose(self) -> None:
         if self._own_fetcher:
@@ -156,6 +176,7 @@ class Pipeline:
         started = time.monotonic()
         slog = logging.LoggerAdapter(log, {"source": source.id})
         outcome: CrawlOutcome
+        self._active += 1
         try:
             await self._reload_if_edited()
             outcome = await self._crawl_source(source, since, report, slog)
@@ -169,7 +190,10 @@ class Pipeline:
             report.ok, report.error = False, describe_error(exc)
             slog.exception("unexpected error crawling %s", source.id)
             outcome = CrawlOutcome(source.id, self.clock(), error=report.error)
+        finally:
+            self._active -= 1
         await asyncio.to_thread(self.store.record_crawl, outcome)
+        await self._settle_if_idle()
         report.seconds = time.monotonic() - started
         metrics.JOB_DURATION.observe(report.seconds)
         metrics.CRAWLS.labels("ok" if report.ok else "failed").inc()
@@ -334,6 +358,39 @@ class Pipeline:
         elif result.status == "updated":
             report.updated += 1
             metrics.ARTICLES.labels("updated").inc()
+
+    async def _settle_if_idle(self) -> None:
+        """When no other crawl is running, replay the days that received articles out of
+        order (a backfill, a site back after an outage) in canonical order
+        (:func:`crawler.recluster.settle`), so their stories are those an in-order crawl
+        would have built; then reload the index."""
+        if self._active or not self.detector.disorder:
+            return
+        from crawler.recluster import settle
+
+        async with self._dedup_lock:
+            days = sorted(self.detector.disorder)
+            self.detector.disorder.clear()
+            gap = 4 * math.ceil(self.settings.dedup.window.total_seconds() / 86400.0)
+            runs = [[days[0], days[0]]]
+            for d in days[1:]:
+                if d - runs[-1][1] <= gap:
+                    runs[-1][1] = d
+                else:
+                    runs.append([d, d])
+            started = time.monotonic()
+            moved = 0
+            for a, b in runs:
+                stats = await asyncio.to_thread(settle, self.store, self.settings, a, b)
+                moved += stats["moved"]
+            log.info(
+                "settled %d day(s) of articles that arrived out of order in publication order: %d article(s) changed story (%.1f s)",
+                sum(b - a + 1 for a, b in runs), moved, time.monotonic() - started,
+            )
+            metrics.SETTLED.inc(moved)
+            self._stories_version = await asyncio.to_thread(stories_version, self.store)
+            self.detector = self._new_detector()
+            await asyncio.to_thread(self._load_index)
 
     async def _late_attach(self, decision: StoryDecision, story_id: int) -> None:
         """Move lone articles that now match ``story_id`` into it (:meth:`Detector.revisit`);

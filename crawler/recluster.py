@@ -1,16 +1,28 @@
-"""Rebuild every story from the stored articles (``mosnews recluster``).
+"""Replaying stored articles through the detector in canonical order: ``recluster`` and ``settle``.
 
-Articles are replayed in publication order through a fresh :class:`~crawler.dedup.Detector`,
-exactly as the pipeline would have seen them, honouring manual fixes:
-``split`` articles stay alone (and attract nothing), ``merge`` articles follow their
-anchor article. Features whose blob is missing, unreadable, or written by an older extraction
-revision (`Features.revision` < `FEATURE_REVISION`) are recomputed from the stored text.
+The canonical order is publication time, then article id: the order a perfect crawler would
+have seen the articles in, and the one ``mosnews cluster`` uses offline. Replaying a set of
+articles in that order through a fresh :class:`~crawler.dedup.Detector` makes their stories
+depend on the articles alone, not on the order they arrived in. Manual fixes are honoured:
+``split`` articles stay alone (and attract nothing), ``merge`` articles follow their anchor.
+
+* :func:`recluster` (``mosnews recluster``) replays every article when the dedup method changed
+  (:mod:`crawler.dedup.method`); with the method that built the stories it has nothing to do.
+  Features whose blob is missing, unreadable, or written by an older extraction revision are
+  recomputed from the stored text.
+* :func:`settle` replays one stretch of days after articles arrived out of order (a backfill
+  stores each site's history site by site, a site that was down comes back with a week of
+  news), and the two windows after it (whose articles were decided with the late ones
+  missing). The stories of the two windows before it are the fixed context the replay
+  attaches to; the rest of the archive is untouched.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 
 from sqlmodel import select
@@ -18,28 +30,90 @@ from sqlmodel import select
 from crawler.config import Settings
 from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, story_title
 from crawler.dedup.features import FEATURE_REVISION
+from crawler.dedup.method import META_KEY, method_changes, method_of
 from storage import Store
 from storage.models import Article, ArticleFeatures
 from storage.stories import overrides, rewrite_stories
 
 log = logging.getLogger("mosnews.recluster")
 _FAR = datetime.max.replace(tzinfo=timezone.utc)
+Row = tuple[int, int, float, dict]
 
 
-def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    """Re-assign every article to a story; returns the counts from :func:`storage.stories.rewrite_stories`.
+def recluster(
+    store: Store, settings: Settings, *, progress: Callable[[int, int], None] | None = None, force: bool = False
+) -> dict[str, object]:
+    """Re-assign every article to a story when the dedup method changed (or ``force``).
+
+    The stories of a database are a function of its articles and the method
+    (:mod:`crawler.dedup.method`): with the method that built them, a rebuild has nothing to
+    change. Returns ``{"changes": [what differs in the method], "rebuilt": bool, **counts}``,
+    the counts from :func:`storage.stories.rewrite_stories` when rebuilt.
 
     Raises:
         StorageError: the database failed (nothing is changed: the rewrite is one transaction).
     """
+    current = method_of(settings.dedup)
+    changes = method_changes(store.get_meta(META_KEY), current)
+    if not changes and not force:
+        return {"changes": [], "rebuilt": False}
+    arts = _articles(store)
+    feats = _features(store, settings, arts)
+    rows = _replay(Detector(settings.dedup), arts, feats, overrides(store), {}, progress)
+    stats = rewrite_stories(store, rows, canonical=canonical_rule, title=story_title)
+    store.set_meta(META_KEY, json.dumps(current))
+    return {"changes": changes, "rebuilt": True, **stats}
+
+
+def settle(store: Store, settings: Settings, first_day: int, last_day: int) -> dict[str, int]:
+    """Replay the articles published on days ``first_day..last_day + 2 windows`` (days since
+    the epoch) in canonical order against the stories of the two windows before, and store
+    the result.
+
+    Returns the counts of :func:`storage.stories.rewrite_stories` (``moved`` = articles whose
+    story changed). Raises :class:`StorageError` when the database fails (nothing is changed).
+    """
+    w = math.ceil(settings.dedup.window.total_seconds() / 86400.0)
+    region = _articles(store, first_day, last_day + 2 * w)
+    if not region:
+        return {"stories": 0, "reused": 0, "created": 0, "deleted": 0, "moved": 0}
+    context = _articles(store, first_day - 2 * w, first_day - 1)
+    feats = _features(store, settings, region + context)
+    det = Detector(settings.dedup)
+    current = {aid: sid for aid, sid in _story_ids(store, [r[0] for r in context])}
+    for r in context:  # the fixed neighbourhood, with its stories as they are
+        if current.get(r[0]) is not None:
+            det.add(current[r[0]], str(r[0]), feats[r[0]])
+    fixed = set(current.values())
+    rows = _replay(det, region, feats, overrides(store), {aid: sid for aid, sid in current.items() if sid is not None}, None,
+                   first_label=max(fixed, default=0) + 1_000_000_000)  # fmt: skip
+    return rewrite_stories(store, rows, canonical=canonical_rule, title=story_title, fixed_labels=fixed)
+
+
+def _articles(store: Store, first_day: int | None = None, last_day: int | None = None) -> list[tuple]:
+    """``(id, title, text, lead, published_at, url, source_id, features blob)`` in canonical
+    order; only those published on ``first_day..last_day`` when given."""
+    q = select(Article.id, Article.title, Article.text, Article.lead, Article.published_at, Article.url, Article.source_id, ArticleFeatures.data).join(
+        ArticleFeatures, ArticleFeatures.article_id == Article.id, isouter=True  # type: ignore[arg-type]
+    )
+    if first_day is not None and last_day is not None:
+        start = datetime.fromtimestamp(first_day * 86400, timezone.utc)
+        end = datetime.fromtimestamp((last_day + 1) * 86400, timezone.utc)
+        q = q.where(Article.published_at >= start, Article.published_at < end)  # type: ignore[operator]
     with store.read_session() as s:
-        arts = list(
-            s.exec(
-                select(Article.id, Article.title, Article.text, Article.lead, Article.published_at, Article.url, Article.source_id, ArticleFeatures.data)
-                .join(ArticleFeatures, ArticleFeatures.article_id == Article.id, isouter=True)  # type: ignore[arg-type]
-            )
-        )
+        arts = list(s.exec(q))
     arts.sort(key=lambda r: (r[4] or _FAR, r[0]))
+    return arts
+
+
+def _story_ids(store: Store, ids: list[int]) -> Iterable[tuple[int, int | None]]:
+    with store.read_session() as s:
+        for k in range(0, len(ids), 500):
+            yield from s.exec(select(Article.id, Article.story_id).where(Article.id.in_(ids[k : k + 500])))  # type: ignore[union-attr]
+
+
+def _features(store: Store, settings: Settings, arts: list[tuple]) -> dict[int, Features]:
+    """Stored features of ``arts``; missing, unreadable or older-revision ones recomputed and stored."""
     feats: dict[int, Features] = {}
     stale = []
     for aid, title, text, lead, when, url, src, blob in arts:
@@ -62,27 +136,42 @@ def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int]
         with store.session() as s:
             for doc in stale:
                 s.merge(ArticleFeatures(article_id=int(doc.id), data=feats[int(doc.id)].to_bytes()))
-    fixes = overrides(store)
-    det = Detector(settings.dedup)
-    label_of: dict[int, int] = {}
-    out: dict[int, tuple[int, int, float, dict | None]] = {}
-    next_label = 1
+    return feats
+
+
+def _replay(
+    det: Detector,
+    arts: list[tuple],
+    feats: dict[int, Features],
+    fixes: dict[int, tuple[str, int | None]],
+    label_of: dict[int, int],
+    progress: Callable[[int, int], None] | None,
+    *,
+    first_label: int = 1,
+) -> list[Row]:
+    """Decide ``arts`` (canonical order) one by one against ``det`` and each other, as the
+    pipeline does (late attachment included). ``label_of`` holds the labels (story ids) of the
+    articles already in ``det``; new stories get labels from ``first_label`` on.
+
+    Returns ``[(article id, label, score, explanation)]`` for the replayed articles and for any
+    article of ``det`` that late attachment moved.
+    """
+    label_of = dict(label_of)
+    out: dict[int, Row] = {}
+    next_label = first_label
     deferred: list[tuple[int, int]] = []
     for n, (aid, *_rest) in enumerate(arts, 1):
         f = feats[aid]
         action, anchor = fixes.get(aid, (None, None))
         if action == "split":
-            label, score, expl = next_label, 1.0, {"manual": "split"}
-            next_label += 1
-            label_of[aid] = label
-            out[aid] = (aid, label, score, expl)
+            label_of[aid], next_label = next_label, next_label + 1
+            out[aid] = (aid, label_of[aid], 1.0, {"manual": "split", "role": "manual"})
             continue  # stays alone and attracts nothing
         if action == "merge" and anchor is not None:
             if anchor in label_of:
-                label = label_of[anchor]
-                label_of[aid] = label
-                det.add(label, str(aid), f)
-                out[aid] = (aid, label, 1.0, {"manual": f"merged with article {anchor}"})
+                label_of[aid] = label_of[anchor]
+                det.add(label_of[aid], str(aid), f)
+                out[aid] = (aid, label_of[aid], 1.0, {"manual": f"merged with article {anchor}", "role": "manual"})
             else:
                 deferred.append((aid, anchor))
             continue
@@ -94,22 +183,21 @@ def recluster(store: Store, settings: Settings, *, progress: Callable[[int, int]
             label, score = d.story_id, d.score
         label_of[aid] = label
         det.add(label, str(aid), f)
-        out[aid] = (aid, label, score, dict(d.explanation) or None)
+        out[aid] = (aid, label, score, dict(d.explanation) | {"role": "founded" if d.story_id is None else "joined"})
         for doc, old, again in det.revisit(d, label):  # lone articles this one's story now attracts
             if int(doc) in fixes:  # pinned by hand: stays where the fix put it
                 det.move(doc, old)
                 continue
             label_of[int(doc)] = label
-            out[int(doc)] = (int(doc), label, again.score, dict(again.explanation) or None)
+            out[int(doc)] = (int(doc), label, again.score, dict(again.explanation) | {"role": "joined", "late": f"moved when story {label} grew"})
         if progress is not None and n % 200 == 0:
             progress(n, len(arts))
     for aid, anchor in deferred:  # anchors published after the article they hold
         label = label_of.get(anchor)
         if label is None:
-            label = next_label
-            next_label += 1
+            label, next_label = next_label, next_label + 1
         label_of[aid] = label
-        out[aid] = (aid, label, 1.0, {"manual": f"merged with article {anchor}"})
+        out[aid] = (aid, label, 1.0, {"manual": f"merged with article {anchor}", "role": "manual"})
     if progress is not None:
         progress(len(arts), len(arts))
-    return rewrite_stories(store, out.values(), canonical=canonical_rule, title=story_title)
+    return list(out.values())

@@ -276,7 +276,7 @@ class Store:
             else:
                 row.story_score = float(getattr(decision, "score", 0.0))
             row.story_id = story_id
-            row.story_explanation = dict(getattr(decision, "explanation", {}) or {}) or None
+            row.story_explanation = dict(getattr(decision, "explanation", {}) or {}) | {"role": "founded" if created else "joined"}
             s.add(row)
             s.flush()
             assert story_id is not None
@@ -297,6 +297,23 @@ class Store:
             q = q.order_by(Article.id)  # type: ignore[arg-type]
             for aid, sid, data in s.exec(q):
                 yield aid, sid, data
+
+    def load_features_between(self, first: datetime, end: datetime) -> Iterator[tuple[int, int, bytes]]:
+        """Yield ``(article_id, story_id, features_bytes)`` of the articles with a story that were
+        published in ``[first, end)`` (aware datetimes), oldest first.
+
+        The detector pages stretches of days in with it (an article is compared with the
+        stories of its own publication time); served by the ``published_at`` index.
+        """
+        with self.read_session() as s:
+            q = (
+                select(Article.id, Article.story_id, ArticleFeatures.data)
+                .join(ArticleFeatures, ArticleFeatures.article_id == Article.id)  # type: ignore[arg-type]
+                .where(Article.published_at >= first, Article.published_at < end, Article.story_id.is_not(None))  # type: ignore[union-attr]
+                .order_by(Article.published_at, Article.id)  # type: ignore[arg-type]
+            )
+            rows = list(s.exec(q))
+        yield from rows
 
     def has_articles(self, source_id: str) -> bool:
         """True once at least one article of ``source_id`` is stored."""

@@ -48,9 +48,7 @@ def story_detail(store: Store, story_id: int) -> dict[str, Any] | None:
             .order_by(Article.published_at, Article.id)  # type: ignore[arg-type]
         ).all()
         overrides = {o.article_id: o.action for o in s.exec(select(StoryOverride).where(StoryOverride.article_id.in_([a.id for a, _, _ in rows])))}  # type: ignore[attr-defined]
-    return {
-        "story": story.model_dump(),
-        "reprints": [
+    reprints = [
             {
                 "article_id": a.id,
                 "url": a.url,
@@ -64,10 +62,44 @@ def story_detail(store: Store, story_id: int) -> dict[str, Any] | None:
                 "explanation": a.story_explanation,
                 "canonical": a.id == story.canonical_article_id,
                 "override": overrides.get(a.id or -1),
+                "role": article_role(a.story_explanation, story_id),
             }
             for a, name, okrug in rows
-        ],
-    }
+        ]
+    _one_founder(reprints)
+    return {"story": story.model_dump(), "reprints": reprints}
+
+
+def article_role(expl: dict[str, Any] | None, story_id: int | None) -> str:
+    """How an article came to be in its story: ``founded`` (no earlier story matched it),
+    ``joined`` (attached by the detector, late attachment included) or ``manual`` (merge,
+    split). Explanations written before roles were stored are read by their shape."""
+    if not expl:
+        return "founded"
+    role = expl.get("role")
+    if role in ("founded", "joined", "manual"):
+        return role
+    if "manual" in expl:
+        return "manual"
+    if expl.get("late"):
+        return "joined"
+    best = expl.get("best") if isinstance(expl.get("best"), dict) else None
+    return "joined" if best is not None and best.get("story") == story_id else "founded"
+
+
+def _one_founder(reprints: list[dict[str, Any]]) -> None:
+    """Make exactly one reprint the founder (``role``): the earliest published of those that
+    founded it; if none did (the founder was split off), the earliest member is shown as
+    founder (``promoted``), its join reason kept."""
+    if not reprints:
+        return
+    founders = [r for r in reprints if r["role"] == "founded"]
+    keep = founders[0] if founders else reprints[0]  # reprints are ordered by publication time
+    for r in founders[1:]:
+        r["role"] = "joined"  # founded a story of its own that was folded into this one
+    if not founders:
+        keep["promoted"] = True
+    keep["role"] = "founded"
 
 
 def merge_stories(
@@ -91,7 +123,7 @@ def merge_stories(
         anchor = a.canonical_article_id
         moved = list(s.exec(select(Article).where(Article.story_id == absorb)))
         for art in moved:
-            art.story_explanation = {"manual": f"merged from story {absorb}"}
+            art.story_explanation = {"manual": f"merged from story {absorb}", "role": "manual"}
             s.merge(StoryOverride(article_id=art.id, action="merge", anchor_article_id=anchor, created_at=now))
         _absorb(s, keep, b, moved, now, canonical, title)
         _bump(s, now)
@@ -128,7 +160,7 @@ def attach_lone_article(
         if old is None or len(members) != 1 or s.get(StoryOverride, article_id) is not None:
             return False
         art.story_score = float(score)
-        art.story_explanation = dict(explanation or {}) | {"late": f"moved from story {old.id} when story {story_id} grew"}
+        art.story_explanation = dict(explanation or {}) | {"late": f"moved from story {old.id} when story {story_id} grew", "role": "joined"}
         _absorb(s, story_id, old, [art], now, canonical, title)
         return True
 
@@ -182,7 +214,7 @@ def split_article(
         s.add(story)
         s.flush()
         art.story_id, art.story_score = story.id, 1.0
-        art.story_explanation = {"manual": f"split from story {old}"}
+        art.story_explanation = {"manual": f"split from story {old}", "role": "manual"}
         s.add(art)
         s.merge(StoryOverride(article_id=art.id, action="split", anchor_article_id=None, created_at=now))
         s.flush()
@@ -200,6 +232,20 @@ def overrides(store: Store) -> dict[int, tuple[str, int | None]]:
         return {o.article_id: (o.action, o.anchor_article_id) for o in s.exec(select(StoryOverride))}
 
 
+def _relabel(expl: dict[str, Any] | None, label_story: dict[int, int]) -> dict[str, Any] | None:
+    """The explanation with the replay's story labels (``best.story``, ``ranking[].story``)
+    turned into the stored story ids; a label that no longer exists (its story was emptied by
+    late attachment) becomes ``None``."""
+    if not expl:
+        return expl
+    out = dict(expl)
+    if isinstance(out.get("best"), dict):
+        out["best"] = dict(out["best"], story=label_story.get(out["best"].get("story")))
+    if isinstance(out.get("ranking"), list):
+        out["ranking"] = [dict(r, story=label_story.get(r.get("story"))) for r in out["ranking"] if isinstance(r, dict)]
+    return out
+
+
 def rewrite_stories(
     store: Store,
     assignment: Iterable[tuple[int, int, float, dict[str, Any] | None]],
@@ -207,33 +253,43 @@ def rewrite_stories(
     canonical: CanonicalRule = default_canonical,
     title: TitleRule | None = None,
     progress: Callable[[int], None] | None = None,
+    fixed_labels: set[int] | frozenset[int] = frozenset(),
 ) -> dict[str, int]:
-    """Apply a full reclustering in one transaction.
+    """Apply a reclustering of some or all articles in one transaction.
 
     Args:
-        assignment: ``(article_id, label, score, explanation)`` for every article; articles
-            with the same ``label`` form one story.
+        assignment: ``(article_id, label, score, explanation)``; articles with the same
+            ``label`` form one story. Articles not listed keep their story.
+        fixed_labels: labels that are existing story ids (a partial replay attaching to the
+            stories around it): their articles go to that very story.
 
-    Old story ids are reused where a new cluster holds most of an old story's articles, so
-    alert history and links stay valid; clusters without one get new stories (no alerts);
-    old stories left empty are deleted, their outbox rows re-pointed to the story that now
-    holds their canonical article.
+    Other labels reuse an old story id where the new cluster holds most of an old story's
+    listed articles, so alert history and links stay valid (largest clusters choose first);
+    clusters without one get new stories (no alerts). Stories left empty are deleted, their
+    outbox rows re-pointed to the story that now holds their canonical article (unsent ones
+    cancelled). Explanations' story labels are turned into story ids.
 
     Returns:
-        ``{"stories": n, "reused": n, "created": n, "deleted": n, "moved": n}``.
+        ``{"stories": n, "reused": n, "created": n, "deleted": n, "moved": n}`` (``stories`` =
+        stories the listed articles are in now).
     """
     now = datetime.now(timezone.utc)
     rows = list(assignment)
     stats = {"stories": 0, "reused": 0, "created": 0, "deleted": 0, "moved": 0}
     with store.session() as s:
-        current = {aid: sid for aid, sid in s.exec(select(Article.id, Article.story_id))}
+        ids = [aid for aid, *_ in rows]
+        current: dict[int, int | None] = {}
+        for k in range(0, len(ids), 500):
+            current.update(s.exec(select(Article.id, Article.story_id).where(col(Article.id).in_(ids[k : k + 500]))).all())
         by_label: dict[int, list[tuple[int, float, dict[str, Any] | None]]] = {}
         for aid, label, score, expl in rows:
             by_label.setdefault(label, []).append((aid, score, expl))
+        label_story: dict[int, int] = {label: label for label in by_label if label in fixed_labels}
+        used: set[int] = set(fixed_labels)
         # Reuse: largest clusters first claim the old story most of their members had.
-        used: set[int] = set()
-        label_story: dict[int, int] = {}
         for label, members in sorted(by_label.items(), key=lambda kv: -len(kv[1])):
+            if label in label_story:
+                continue
             votes = Counter(current.get(aid) for aid, _, _ in members if current.get(aid) is not None)
             for sid, _n in votes.most_common():
                 if sid not in used:
@@ -253,6 +309,7 @@ def rewrite_stories(
         for i, (label, members) in enumerate(by_label.items()):
             sid = label_story[label]
             for aid, score, expl in members:
+                expl = _relabel(expl, label_story)
                 new_of_article[aid] = sid
                 art = s.get(Article, aid)
                 if art is None:
@@ -264,10 +321,13 @@ def rewrite_stories(
             if progress is not None:
                 progress(i + 1)
         s.flush()
-        for sid in set(label_story.values()):
-            refresh_story(s, sid, now, canonical, title)
-        for story in list(s.exec(select(Story))):
-            if story.id in used or story.id in label_story.values():
+        touched = set(label_story.values()) | {sid for sid in current.values() if sid is not None}
+        for sid in sorted(touched):
+            if s.exec(select(Article.id).where(Article.story_id == sid).limit(1)).first() is not None:
+                refresh_story(s, sid, now, canonical, title)
+                continue
+            story = s.get(Story, sid)
+            if story is None:
                 continue
             target = new_of_article.get(story.canonical_article_id or -1)
             for row in s.exec(select(AlertOutbox).where(AlertOutbox.story_id == story.id)):
@@ -278,6 +338,6 @@ def rewrite_stories(
             s.flush()
             s.delete(story)
             stats["deleted"] += 1
-        stats["stories"] = len(label_story)
+        stats["stories"] = len(set(label_story.values()))
         _bump(s, now)
     return stats

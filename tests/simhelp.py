@@ -40,3 +40,32 @@ def write_config(path: Path, settings: Settings) -> Path:
     return path
 
 
+
+
+def stored_stories(store: Any) -> dict[str, int]:
+    """``{article url: story id}`` of every stored article."""
+    from sqlalchemy import text
+
+    with store.read_session() as s:
+        return {u: sid for u, sid in s.exec(text("SELECT url, story_id FROM articles")).all()}
+
+
+def pairwise(truth: dict[str, str], got: dict[str, Any]) -> tuple[float, float]:
+    """Pairwise precision and recall of clustering ``got`` against ``truth`` (same keys)."""
+    import itertools
+
+    tp = fp = fn = 0
+    for x, y in itertools.combinations(sorted(truth), 2):
+        same_true, same_pred = truth[x] == truth[y], got[x] == got[y]
+        tp += same_true and same_pred
+        fp += same_pred and not same_true
+        fn += same_true and not same_pred
+    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
+
+
+def partition(got: dict[str, Any]) -> set[frozenset[str]]:
+    """A clustering as a set of groups of keys (story ids left out)."""
+    groups: dict[Any, set[str]] = {}
+    for k, v in got.items():
+        groups.setdefault(v, set()).add(k)
+    return {frozenset(g) for g in groups.values()}

@@ -69,8 +69,9 @@ def test_split_and_merge_survive_recluster(crawled) -> None:  # type: ignore[no-
     merged = {r[0] for r in q(store, f"SELECT id FROM articles WHERE story_id={a}")}
     assert len(merged) >= 2 and not q(store, f"SELECT id FROM stories WHERE id={b}")
 
-    res = runner.invoke(app, ["recluster", "--config", str(cfg)])
+    res = runner.invoke(app, ["recluster", "--config", str(cfg), "--force"])
     assert res.exit_code == 0, res.output
+    assert "method unchanged (--force)" in res.output and "stories (" in res.output
     # The split article is still alone; the merged articles are still together.
     sid = q(store, f"SELECT story_id FROM articles WHERE id={victim}")[0][0]
     assert q(store, f"SELECT count(*) FROM articles WHERE story_id={sid}")[0][0] == 1
@@ -154,7 +155,50 @@ def test_recluster_recomputes_features_of_an_older_revision(crawled) -> None:  #
         with store.session() as s:
             s.exec(text("UPDATE article_features SET data = :d WHERE article_id = :a").bindparams(d=bytes(blob), a=aid))
     assert {Features.from_bytes(d).revision for a, d in q(store, "SELECT article_id, data FROM article_features") if a in old} == {0}
+    # an upgrade: the database was built by an older extraction revision
+    recorded = json.loads(store.get_meta("dedup_method"))
+    store.set_meta("dedup_method", json.dumps(recorded | {"feature_revision": 0}))
     res = runner.invoke(app, ["recluster", "--config", str(cfg)])
     assert res.exit_code == 0, res.output
+    assert f"method: feature_revision: 0 → {FEATURE_REVISION}" in res.output
     after = dict(q(store, "SELECT article_id, data FROM article_features"))
     assert all(Features.from_bytes(after[a]).revision == FEATURE_REVISION for a in old)
+
+
+def test_recluster_is_a_no_op_on_a_database_the_pipeline_built(crawled) -> None:  # type: ignore[no-untyped-def]
+    """The stories depend on the articles and the method only: with the method that built
+    them, recluster changes nothing and says so."""
+    store, cfg, _ = crawled
+    before = q(store, "SELECT id, story_id, story_score FROM articles ORDER BY id")
+    res = runner.invoke(app, ["recluster", "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    assert "up to date" in res.output
+    assert q(store, "SELECT id, story_id, story_score FROM articles ORDER BY id") == before
+
+
+def test_every_story_has_one_founder_after_recluster_and_merge(crawled) -> None:  # type: ignore[no-untyped-def]
+    store, cfg, _ = crawled
+
+    def founders() -> dict[int, list[str]]:
+        from storage.stories import story_detail
+
+        out = {}
+        for (sid,) in q(store, "SELECT id FROM stories"):
+            detail = story_detail(store, sid)
+            out[sid] = [r["role"] for r in detail["reprints"]]
+        return out
+
+    for roles in founders().values():
+        assert roles.count("founded") == 1, roles
+    res = runner.invoke(app, ["recluster", "--config", str(cfg), "--force"])
+    assert res.exit_code == 0, res.output
+    after = founders()
+    for sid, roles in after.items():
+        assert roles.count("founded") == 1, (sid, roles)
+    big = max(after, key=lambda k: len(after[k]))
+    out = runner.invoke(app, ["story", str(big), "--config", str(cfg)]).output
+    assert out.count("why: founded the story") == 1 and "why: story_score=" in out
+    a, b = sorted(after)[:2]
+    assert runner.invoke(app, ["merge", str(a), str(b), "--config", str(cfg)]).exit_code == 0
+    roles = founders()[a]
+    assert roles.count("founded") == 1 and "manual" in roles

@@ -24,8 +24,9 @@ def _json_default(v: Any) -> Any:
     return iso_utc(v) if isinstance(v, datetime) else str(v)
 
 
-def _reasons(expl: dict[str, Any] | None, story_id: int | None = None) -> str:
-    """A one-line summary of the detector's explanation for an article of story ``story_id``.
+def _reasons(expl: dict[str, Any] | None, role: str = "joined", promoted: bool = False) -> str:
+    """A one-line summary of the detector's explanation for an article with ``role``
+    (:func:`storage.stories.article_role`: ``founded`` / ``joined`` / ``manual``).
 
     Attached reprints: ``Detector.decide``'s ``best`` story score, p against the canonical,
     the main signals against it (``char``/``tfidf`` cosines, ``enc`` title-encoder cosine,
@@ -33,15 +34,18 @@ def _reasons(expl: dict[str, Any] | None, story_id: int | None = None) -> str:
     The article that founded the story: the closest *other* story it was compared with.
     ``late`` for an article moved by late attachment, ``manual`` for a hand fix.
     """
-    if not expl:
-        return ""
+    expl = expl or {}
     if "manual" in expl:
         return f"manual: {expl['manual']}"
     best = expl.get("best") if isinstance(expl.get("best"), dict) else None
-    if best is None or (story_id is not None and best.get("story") != story_id and not expl.get("late")):
-        if best is None:
+    if role == "founded":
+        if promoted:
+            return "first member (the article that founded the story was split off)"
+        if best is None or best.get("story") is None:
             return "founded the story (no earlier story shared its content)"
-        return f"founded the story (closest other story {best.get('story')} scored {best.get('score', 0):.2f} < threshold)"
+        return f"founded the story (closest other story {best.get('story')} scored {best.get('score', 0):.2f}, below the threshold {expl.get('threshold', 'in force')})"
+    if best is None:
+        return ""
     parts = []
     for k, label in (("score", "story_score"), ("p_canonical", "p_canonical")):
         v = best.get(k)
@@ -90,7 +94,7 @@ def story(
         score = f"{r['score']:.2f}" if r["score"] is not None else "-"
         typer.echo(f" {mark} {r['article_id']:<8} {msk_time(r['published_at']):<16} {r['source_id']:<{src_w}} {score:<6} {r['url']}")
         typer.echo(f"      {r['title']}")
-        why = _reasons(r["explanation"], st["id"])
+        why = _reasons(r["explanation"], r["role"], r.get("promoted", False))
         if why:
             typer.echo(f"      why: {why}")
     typer.echo("(* canonical: the fullest text among the reprints published within 24 h of the earliest;")
@@ -137,8 +141,15 @@ def split(
 
 
 @app.command()
-def recluster(config: ConfigOption = DEFAULT_CONFIG) -> None:
-    """Rebuild all stories from the stored articles (after a change of method), keeping manual fixes."""
+def recluster(
+    config: ConfigOption = DEFAULT_CONFIG,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even though the method did not change.")] = False,
+) -> None:
+    """Rebuild all stories from the stored articles when the dedup method changed, keeping manual fixes.
+
+    The stories depend only on the articles and the method (features, decision rule, scorer,
+    window, thresholds): with the method that built them there is nothing to change, and the
+    command says so."""
     from crawler.recluster import recluster as run
 
     settings = get_settings(config)
@@ -147,7 +158,12 @@ def recluster(config: ConfigOption = DEFAULT_CONFIG) -> None:
         typer.echo(f"  {done}/{total} articles", err=True)
 
     with database(settings, must_exist=True) as store:
-        stats = run(store, settings, progress=progress)
+        stats = run(store, settings, progress=progress, force=force)
+    if not stats["rebuilt"]:
+        typer.echo("stories are up to date: built with the current method; nothing to change (--force rebuilds anyway)")
+        return
+    for line in stats["changes"] or ["method unchanged (--force)"]:
+        typer.echo(f"method: {line}")
     typer.echo(
         f"{stats['stories']} stories ({stats['reused']} kept their id, {stats['created']} new, "
         f"{stats['deleted']} removed); {stats['moved']} articles changed story"

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable, Iterable
 
 
 from crawler.config import DedupSettings
@@ -45,31 +46,56 @@ MAX_MEMBERS = 12
 MAX_STORIES = 10
 #: Lowest story score (in the triggering article's ranking) at which a lone article is revisited.
 REVISIT_FLOOR = 0.2
-#: Slack (days) beyond the window before a hot article is evicted.
-EVICT_SLACK_DAYS = 1.0
+#: Widest publication interval (days) around which an undated query pages days in.
+MAX_PAGE_SPAN_DAYS = 31
+#: An article registered while its window already held one published this much later
+#: (hours) arrived out of order: its day is listed in :attr:`Detector.disorder`.
+DISORDER_HOURS = 6.0
+
+#: ``loader(first_day, last_day)`` → ``(story id, doc id, features)`` of every stored article
+#: published on those days (days since the epoch, inclusive; Moscow dates as UTC midnights).
+Loader = Callable[[int, int], Iterable[tuple[int, str, Features]]]
 
 
 class Detector:
-    """Incremental in-memory index of stories (see module doc).
+    """Incremental index of stories (see module doc).
 
-    ``evict=False`` keeps every article hot (offline runs over small archives,
-    articles without dates compared with everything).
+    Args:
+        settings: window, thresholds, encoder switch.
+        evict: bound the hot tier to ``settings.hot_articles`` articles, evicting whole
+            days least recently used (``False``: every article stays hot; offline runs).
+        loader: pages a stretch of days in from the store (features are stored per
+            article), so an article is compared with the stories of *its own* publication
+            time whatever arrived before it (a backfill, a late site, a reparse). ``None``:
+            only what was registered in this process is known.
     """
 
-    def __init__(self, settings: DedupSettings, *, evict: bool = True) -> None:
+    def __init__(self, settings: DedupSettings, *, evict: bool = True, loader: Loader | None = None) -> None:
         self.settings = settings
         self.window_days = settings.window.total_seconds() / 86400.0
         self.evict = evict
+        self.loader = loader
         self.df = DocFreq()
         self.cdf = HashedDocFreq()
         #: Scorer weights (``None`` = the shipped constants); calibration swaps them in.
         self.weights = None
         self.hot = HotIndex()
-        self.docs: dict[str, tuple[int, float, int]] = {}
+        #: doc id → (story id, published POSIX s, text length, interval lo, interval hi)
+        self.docs: dict[str, tuple[int, float, int, float, float]] = {}
         self.stories: dict[int, list[str]] = {}
         self.canonical: dict[int, str] = {}
-        self.watermark = -math.inf
-        self._last_evict = -math.inf
+        #: story id → (latest interval start, earliest interval end) over its members.
+        self.span: dict[int, tuple[float, float]] = {}
+        #: whole days (int, days since epoch) whose stored articles are all registered.
+        self.loaded: set[int] = set()
+        #: day bucket (``None`` = undated) → hot doc ids; and its last use (LRU clock).
+        self._bucket: dict[int | None, set[str]] = {}
+        self._used: dict[int | None, int] = {}
+        self._tick = 0
+        #: Days (days since the epoch) that received an article out of order (see
+        #: :data:`DISORDER_HOURS`): the pipeline replays them in canonical order
+        #: (:func:`crawler.recluster.settle`) and clears the set.
+        self.disorder: set[int] = set()
         self._local = threading.local()
 
     # ------------------------------------------------------------------ registry
@@ -90,38 +116,60 @@ class Detector:
         """Canonical doc id of the story (rule in :mod:`crawler.dedup.canonical`)."""
         return self.canonical.get(story_id)
 
+    def story_span(self, story_id: int) -> tuple[float, float]:
+        """``(latest start, earliest end)`` of the members' publication intervals in days:
+        the story can take an article of interval ``(lo, hi)`` only if
+        ``max(start, lo) - min(end, hi) <= window`` (its members stay within one window)."""
+        return self.span.get(story_id, (-math.inf, math.inf))
+
     def add(self, story_id: int, doc_id: str, features: Features) -> None:
         """Register ``doc_id`` as a member of ``story_id`` (re-adding moves it).
 
-        Counts its terms into the IDF table; keeps its features in RAM while hot.
+        Counts its terms into the IDF table; keeps its features in RAM (hot) until its
+        day is evicted.
         """
         if doc_id in self.docs:
             self.remove(doc_id)
+        self._note_disorder(features)
+        self._register(story_id, doc_id, features)
+        self._recanon(story_id)
+        self._make_hot(doc_id, features)
+        self._trim()
+
+    def _note_disorder(self, f: Features) -> None:
+        day = f.day
+        if math.isnan(day) or not self.hot.hw:
+            return
+        h = self.hot
+        lo = h.lo[: h.hw]
+        later = h.alive[: h.hw] & (lo > day + DISORDER_HOURS / 24.0) & (lo - day <= self.window_days)
+        if later.any():
+            self.disorder.add(math.floor(day))
+
+    def _register(self, story_id: int, doc_id: str, features: Features) -> None:
         self.df.add(features.terms)
         self.cdf.add(features.chars)
-        self.docs[doc_id] = (story_id, features.published_at, features.text_len)
+        lo, hi = features.interval
+        self.docs[doc_id] = (story_id, features.published_at, features.text_len, lo, hi)
         self.stories.setdefault(story_id, []).append(doc_id)
-        self._recanon(story_id)
-        day = features.day
-        if not math.isnan(day) and day > self.watermark:
-            self.watermark = day
-        ref = day if not math.isnan(day) else (self.watermark if self.watermark > -math.inf else 0.0)
-        expiry = ref + self.window_days + EVICT_SLACK_DAYS
-        if not self.evict:
-            expiry = math.inf
-        if expiry >= self.watermark:
-            self.hot.insert(doc_id, features, self.df, self.cdf, expiry)
-        if self.evict and self.watermark - self._last_evict >= 0.25:
-            self._last_evict = self.watermark
-            for d in self.hot.expired(self.watermark):
-                self.hot.delete(d)
+
+    def _make_hot(self, doc_id: str, features: Features) -> None:
+        self.hot.insert(doc_id, features, self.df, self.cdf)
+        key = _day_key(features)
+        self._bucket.setdefault(key, set()).add(doc_id)
+        self._touch(key)
+
+    def _touch(self, key: int | None) -> None:
+        self._tick += 1
+        self._used[key] = self._tick
 
     def remove(self, doc_id: str) -> None:
-        """Forget a doc (no-op when unknown). Its IDF counts are withdrawn while it is hot."""
+        """Forget a doc (no-op when unknown) and withdraw its IDF counts."""
         e = self.docs.pop(doc_id, None)
         if e is None:
             return
-        f = self.hot.delete(doc_id)
+        f = self.hot.get(doc_id)
+        self._cool(doc_id, e)
         if f is not None:
             self.df.add(f.terms, -1)
             self.cdf.add(f.chars, -1)
@@ -131,8 +179,16 @@ class Detector:
         if not members:
             self.stories.pop(e[0], None)
             self.canonical.pop(e[0], None)
+            self.span.pop(e[0], None)
         else:
             self._recanon(e[0])
+
+    def _cool(self, doc_id: str, e: tuple) -> None:
+        f = self.hot.delete(doc_id)
+        if f is not None:
+            b = self._bucket.get(_day_key(f))
+            if b is not None:
+                b.discard(doc_id)
 
     def move(self, doc_id: str, new_story_id: int) -> None:
         """Re-assign a registered doc to ``new_story_id``.
@@ -140,16 +196,17 @@ class Detector:
         Raises:
             KeyError: unknown ``doc_id``.
         """
-        old, pub, tlen = self.docs[doc_id]
+        old, *rest = self.docs[doc_id]
         if old == new_story_id:
             return
         self.stories[old].remove(doc_id)
         if not self.stories[old]:
             del self.stories[old]
             self.canonical.pop(old, None)
+            self.span.pop(old, None)
         else:
             self._recanon(old)
-        self.docs[doc_id] = (new_story_id, pub, tlen)
+        self.docs[doc_id] = (new_story_id, *rest)
         self.stories.setdefault(new_story_id, []).append(doc_id)
         self._recanon(new_story_id)
 
@@ -163,15 +220,82 @@ class Detector:
     def _recanon(self, story_id: int) -> None:
         members = self.stories.get(story_id)
         if members:
-            self.canonical[story_id] = choose_canonical_ts([(d, self.docs[d][1], self.docs[d][2]) for d in members])
+            es = [self.docs[d] for d in members]
+            self.canonical[story_id] = choose_canonical_ts([(d, e[1], e[2]) for d, e in zip(members, es)])
+            self.span[story_id] = (max(e[3] for e in es), min(e[4] for e in es))
+
+    # ------------------------------------------------------------------ paging
+    def ensure(self, features: Features) -> None:
+        """Page in from the store every day the decision about ``features`` depends on:
+        two windows either side of its publication interval (candidates lie within one
+        window; their stories' other members within two, which :meth:`story_span` needs).
+        No-op without a loader, for an undated article, or one whose interval is wider than
+        :data:`MAX_PAGE_SPAN_DAYS`."""
+        self.page_in(*features.interval)
+
+    def page_in(self, lo: float, hi: float) -> None:
+        """Page in the days two windows either side of ``[lo, hi]`` (days since the epoch);
+        see :meth:`ensure`. Raises whatever the loader raises (e.g. :class:`StorageError`)."""
+        if self.loader is None or not math.isfinite(lo) or hi - lo > MAX_PAGE_SPAN_DAYS:
+            return
+        w = math.ceil(self.window_days)
+        first, last = math.floor(lo) - 2 * w, math.floor(hi) + 2 * w
+        want = range(first, last + 1)
+        for d in want:
+            if d in self._bucket:
+                self._touch(d)
+        missing = [d for d in want if d not in self.loaded]
+        if not missing:
+            return
+        # one query per run of consecutive missing days
+        runs: list[list[int]] = [[missing[0], missing[0]]]
+        for d in missing[1:]:
+            if d == runs[-1][1] + 1:
+                runs[-1][1] = d
+            else:
+                runs.append([d, d])
+        for a, b in runs:
+            for sid, doc, f in self.loader(a, b):
+                if doc not in self.docs:
+                    self._register(sid, doc, f)
+                    self._recanon(sid)
+                if doc not in self.hot.slot_of:
+                    self._make_hot(doc, f)
+            self.loaded.update(range(a, b + 1))
+        for d in want:
+            self._touch(d)
+        self._trim(keep=set(want))
+
+    def _trim(self, keep: set | frozenset = frozenset()) -> None:
+        """Evict least recently used day buckets while more than ``settings.hot_articles``
+        articles are hot (never the days in ``keep``). An evicted day can be paged in again."""
+        if not self.evict or len(self.hot) <= self.settings.hot_articles:
+            return
+        for key in sorted(self._used, key=self._used.__getitem__):
+            if len(self.hot) <= self.settings.hot_articles * 0.9:
+                break
+            if key in keep:
+                continue
+            for doc in self._bucket.pop(key, set()):
+                self.hot.delete(doc)
+            self._used.pop(key, None)
+            if key is not None:
+                self.loaded.discard(key)
 
     # ------------------------------------------------------------------ decision
     def decide(self, features: Features, *, exclude_story: int | None = None) -> StoryDecision:
         """Which story ``features`` reprints, or ``story_id=None`` for a new one.
 
         ``exclude_story``: a story never considered (the article's own, when a registered
-        article is re-decided by :meth:`revisit`). Does not mutate the index (only a
-        per-thread scratch :class:`CharProbe`)."""
+        article is re-decided by :meth:`revisit`). Pages the article's days in first
+        (:meth:`ensure`); otherwise does not mutate the index (only a per-thread scratch
+        :class:`CharProbe`).
+
+        A story is eligible only if it stays within one window with the article
+        (:meth:`story_span`). An article or story with no pinned time (publication interval
+        wider than the window) joins only at ``settings.undated_threshold``: a yearly
+        template's undated reprint must not join another year's release on wording alone."""
+        self.ensure(features)
         cands = self.hot.candidates(features, self.df, self.window_days)
         q = (features, tfidf_vector(features, self.df), char_vector(features, self.cdf),
              dequantize(features.vec) if features.vec.size else None)  # fmt: skip
@@ -182,10 +306,20 @@ class Detector:
         # a story is scored only if a candidate member shares real content (the pairs the scorer was fitted on)
         keep = []
         pre: dict[int, float] = {}
+        flo, fhi = features.interval
+        w = self.window_days
+        fits: dict[int, bool] = {}
         pre_char: dict[str, tuple[float, float]] = {}
         for d in cands:
             if d not in self.docs or self.docs[d][0] == exclude_story:
                 continue
+            sid = self.docs[d][0]
+            ok = fits.get(sid)
+            if ok is None:
+                slo, shi = self.story_span(sid)
+                ok = fits[sid] = max(slo, flo) - min(shi, fhi) <= w
+            if not ok:
+                continue  # joining would stretch the story beyond one window
             g, wg, cg, _ = self.hot.weights(d)
             pre_char[d] = cc = probe.cos_contain(g.chars, cg)
             c = cc[0]
@@ -194,17 +328,27 @@ class Detector:
                 sid = self.docs[d][0]
                 pre[sid] = max(pre.get(sid, 0.0), c)
         # the strongest single signal ranks candidate stories; only the best MAX_STORIES are scored in full
-        story_ids = sorted(pre, key=lambda k: -pre[k])[:MAX_STORIES]
+        story_ids = sorted(pre, key=lambda k: (-pre[k], self.canonical.get(k, "")))[:MAX_STORIES]
         results = [self._score_story(sid, q, pre_char, probe) for sid in story_ids]
-        results.sort(key=lambda r: -r["score"])
+        results.sort(key=lambda r: (-r["score"], r["canonical"]))
         expl: dict[str, object] = {"candidates_docs": len(cands), "content_candidates": len(keep), "candidate_stories": len(story_ids)}
+        if sum(fits.values()) < len(fits):
+            expl["out_of_window_stories"] = len(fits) - sum(fits.values())
         expl["ranking"] = [{"story": r["story"], "score": round(r["score"], 4)} for r in results[:5]]
         if not results:
             return StoryDecision(story_id=None, score=0.0, explanation=expl)
         best = results[0]
         expl["best"] = best
-        sid = best["story"] if best["score"] >= self.settings.threshold else None
+        threshold = self.settings.threshold
+        if not (self._pinned(flo, fhi) and self._pinned(*self.story_span(best["story"]))):
+            threshold = max(threshold, self.settings.undated_threshold)
+        expl["threshold"] = threshold
+        sid = best["story"] if best["score"] >= threshold else None
         return StoryDecision(story_id=sid, score=float(best["score"]), explanation=expl)
+
+    def _pinned(self, lo: float, hi: float) -> bool:
+        """True when a publication interval is known to within one window."""
+        return hi - lo <= self.window_days
 
     def revisit(self, decision: StoryDecision, story_id: int) -> list[tuple[str, int, StoryDecision]]:
         """Late attachment: re-decide the lone articles a new member of ``story_id`` touched.
@@ -240,7 +384,12 @@ class Detector:
         f, wq, cq, vq = q
         members = self.stories[sid]
         canon = self.canonical[sid]
-        hot = [d for d in reversed(members) if d != canon and d in self.hot.slot_of]
+        # closest in time first, then by id: the same members whatever order they arrived in
+        day = f.day
+        hot = sorted(
+            (d for d in members if d != canon and d in self.hot.slot_of),
+            key=lambda d: (abs(self.docs[d][1] / 86400.0 - day) if not math.isnan(day) and not math.isnan(self.docs[d][1]) else math.inf, d),
+        )
         order = ([canon] if canon in self.hot.slot_of else []) + hot
         order = order[:MAX_MEMBERS]
         probs: dict[str, float] = {}
@@ -278,6 +427,12 @@ class Detector:
             "vetoes": vetoed,
             "no_content": no_content,
         }
+
+
+def _day_key(f: Features) -> int | None:
+    """Whole day (days since the epoch) an article is paged with; ``None`` when undated."""
+    d = f.day
+    return None if math.isnan(d) else math.floor(d)
 
 
 def story_score(ps: list[float], p_canonical: float = 0.0) -> float:

@@ -27,6 +27,10 @@ n-gram ids dominate, ~6 bytes per distinct n-gram of the first 3,000 characters)
   :func:`crawler.dedup.extract.places`). See :mod:`crawler.dedup.extract`.
 * ``published_at`` — POSIX seconds (float, NaN when unknown); ``text_len`` — characters
   of the cleaned body.
+* ``time_lo``/``time_hi`` — for an undated document, the closed interval of days since the
+  epoch within which it was published, from what it says about time
+  (:func:`crawler.dedup.when.publication_interval`; NaN when nothing is known). Use
+  :attr:`Features.interval`, which also covers dated documents.
 
 Term ids are ``zlib.crc32(stem.encode())``: collisions between two of ~300k stems
 happen with probability ~1e-5 per stem and only add noise.
@@ -47,6 +51,7 @@ from crawler.config import DedupSettings
 from crawler.dedup import extract
 from crawler.dedup.chargrams import char_ngrams
 from crawler.dedup.encoder import ENCODER_CHARS, get_encoder, quantize
+from crawler.dedup.when import publication_interval
 from crawler.dedup.normalize import clean_text, clean_title, content_stems, fold, sentences, stems, words
 
 MAX_TERMS = 256
@@ -57,10 +62,11 @@ FORMAT_VERSION = 2
 _MAGIC = b"MNF"
 #: Revision of the extraction rules (:attr:`Features.revision`). Bump it whenever a change
 #: alters what :class:`Featurizer` computes for the same text, so ``mosnews recluster``
-#: recomputes stored features. 1: headline names (``qnames``).
-FEATURE_REVISION = 1
+#: recomputes stored features. 1: headline names (``qnames``); 2: publication interval of
+#: undated documents (``time_lo``/``time_hi``).
+FEATURE_REVISION = 2
 
-_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4", "u4", "u4")
+_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4", "u4", "u4", "f8")
 #: Arrays from this index on are optional at the end of a blob (added without a version bump).
 _FIRST_OPTIONAL = 15
 
@@ -81,6 +87,9 @@ class Doc:
     url: str = ""
     source: str = ""
     lead: str = ""
+    #: A coarse publication period known instead of ``published_at`` (``(lo, hi)`` days since
+    #: the epoch, e.g. from ``"2024-11"``: :func:`crawler.dedup.when.period_interval`).
+    period: tuple[float, float] | None = None
 
 
 def _u32(xs) -> np.ndarray:
@@ -125,11 +134,26 @@ class Features:
     #: before revisions existed read as 0). ``mosnews recluster`` recomputes features older
     #: than :data:`FEATURE_REVISION`.
     revision: int = 0
+    #: Publication interval of an undated document (days since the epoch, NaN = unknown): an
+    #: optional eighteenth array ``[lo, hi]`` of the blob (empty when unknown or dated).
+    time_lo: float = math.nan
+    time_hi: float = math.nan
 
     @property
     def day(self) -> float:
         """Publication time in days since the epoch (NaN when unknown)."""
         return self.published_at / 86400.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """``(lo, hi)`` days since the epoch within which the article was published:
+        ``(day, day)`` when dated, the inferred interval when known, else ``(-inf, inf)``."""
+        d = self.day
+        if not math.isnan(d):
+            return d, d
+        if not math.isnan(self.time_lo):
+            return self.time_lo, self.time_hi
+        return -math.inf, math.inf
 
     def to_bytes(self) -> bytes:
         """Compact binary form: ``b"MNF"`` + version byte + fixed header + arrays.
@@ -154,6 +178,7 @@ class Features:
             (self.dates, "u2"), (self.names, "u4"), (self.chars, "u4"), (self.ctf, "u2"),
             (self.speakers, "u4"), (self.rdates, "u2"), (self.districts, "u4"), (self.places, "u4"),
             (self.qnames, "u4"),
+            (np.asarray([] if math.isnan(self.time_lo) else [self.time_lo, self.time_hi], np.float64), "f8"),
         ]  # fmt: skip
 
     @classmethod
@@ -189,9 +214,11 @@ class Features:
         if off != len(mv):
             raise ValueError("trailing bytes in Features blob")
         n = _FIRST_OPTIONAL
+        when = arrays[n + 2]
+        lo, hi = (float(when[0]), float(when[1])) if when.size == 2 else (math.nan, math.nan)
         return cls(
             *arrays[:n], published_at=pub, text_len=tlen, has_title=bool(flags & 1), stage=(flags >> 2) & 3,
-            places=arrays[n], qnames=arrays[n + 1], revision=(flags >> 4) & 15,
+            places=arrays[n], qnames=arrays[n + 1], revision=(flags >> 4) & 15, time_lo=lo, time_hi=hi,
         )  # fmt: skip
 
 
@@ -246,6 +273,7 @@ class Featurizer:
         chars, ctf = char_ngrams(full)
         raw_title, raw_body = fold(doc.title or ""), fold(doc.text or "")
         pub = doc.published_at.timestamp() if doc.published_at is not None else math.nan
+        when = None if doc.published_at is not None else (doc.period or publication_interval(doc.title, doc.text, doc.url))
         return dict(
             terms=terms,
             tf=tf,
@@ -264,6 +292,8 @@ class Featurizer:
             qnames=np.asarray([x for key in extract.headline_names(title, body) for x in [*map(term_id, key), 0]], np.uint32),
             rdates=np.asarray(sorted(extract.release_dates(raw_title + "\n" + raw_body)), np.uint16),
             published_at=pub,
+            time_lo=when[0] if when else math.nan,
+            time_hi=when[1] if when else math.nan,
             text_len=len(body),
             has_title=bool(ttoks),
             stage=extract.stage(fold(doc.title or "")),

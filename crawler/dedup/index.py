@@ -1,7 +1,7 @@
-"""Hot index: the articles that can still be candidates, with fast candidate lookup.
+"""Hot index: the articles held in RAM as candidates, with fast candidate lookup.
 
-Only *hot* articles (published within the window of the newest article seen, or of
-unknown date and registered recently) keep their :class:`Features` in RAM. For them:
+Which articles are hot is the detector's business (:class:`crawler.dedup.detector.Detector`
+pages whole days in and out around each query's own date). For the hot ones:
 
 * ``vecs`` — ``(capacity, 512)`` float32 unit encoder vectors (zeros without encoder),
   brute-force dot products over the used rows only (``hw``, the slot high-water mark;
@@ -20,15 +20,14 @@ unknown date and registered recently) keep their :class:`Features` in RAM. For t
 * ``w``/``c`` — each hot article's unit TF-IDF weights over stems and character n-grams,
   computed once at insertion with the IDF of that moment (IDF drifts slowly; caching
   keeps ``decide`` cheap);
-* ``days`` — publication day (float days since the epoch, NaN = unknown);
-  ``expiry`` — day after which the slot is evicted.
+* ``lo``/``hi`` — publication interval in days since the epoch (:attr:`Features.interval`:
+  ``lo == hi`` for a dated article, ``(-inf, inf)`` when nothing is known). A candidate must
+  be within the window of the query on these intervals (:func:`within`).
 
 Slots are recycled through a free list. Not thread-safe (the detector serialises).
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -48,6 +47,12 @@ MAX_POSTING = 64
 MIN_VEC_SIM = 0.45
 
 
+def within(alo, ahi, blo, bhi, window_days: float):
+    """True where two publication intervals can be at most ``window_days`` apart
+    (``max(lo) - min(hi) <= window``; works on floats and numpy arrays alike)."""
+    return np.maximum(alo, blo) - np.minimum(ahi, bhi) <= window_days
+
+
 class HotIndex:
     """See module doc."""
 
@@ -56,8 +61,8 @@ class HotIndex:
         #: 1 + the highest slot ever used (slots are recycled lowest-first, so rows ≥ hw are empty).
         self.hw = 0
         self.vecs = np.zeros((0, DIM), np.float32)
-        self.days = np.zeros(0, np.float64)
-        self.expiry = np.zeros(0, np.float64)
+        self.lo = np.zeros(0, np.float64)
+        self.hi = np.zeros(0, np.float64)
         self.alive = np.zeros(0, bool)
         self.feats: list[Features | None] = []
         self.w: list[np.ndarray | None] = []
@@ -76,8 +81,8 @@ class HotIndex:
         v = np.zeros((new, DIM), np.float32)
         v[: self.cap] = self.vecs
         self.vecs = v
-        self.days = np.concatenate([self.days, np.full(new - self.cap, np.nan)])
-        self.expiry = np.concatenate([self.expiry, np.full(new - self.cap, np.inf)])
+        self.lo = np.concatenate([self.lo, np.full(new - self.cap, -np.inf)])
+        self.hi = np.concatenate([self.hi, np.full(new - self.cap, np.inf)])
         self.alive = np.concatenate([self.alive, np.zeros(new - self.cap, bool)])
         self.feats += [None] * (new - self.cap)
         self.w += [None] * (new - self.cap)
@@ -87,8 +92,8 @@ class HotIndex:
         self.free.extend(range(new - 1, self.cap - 1, -1))
         self.cap = new
 
-    def insert(self, doc_id: str, f: Features, df: DocFreq, cdf: HashedDocFreq, expiry_day: float) -> None:
-        """Make ``doc_id`` a candidate until ``expiry_day`` (days since epoch)."""
+    def insert(self, doc_id: str, f: Features, df: DocFreq, cdf: HashedDocFreq) -> None:
+        """Make ``doc_id`` a candidate (its weights use the IDF of this moment)."""
         if doc_id in self.slot_of:
             self.delete(doc_id)
         if not self.free:
@@ -100,8 +105,7 @@ class HotIndex:
         self.w[s], self.c[s] = tfidf_vector(f, df), char_vector(f, cdf)
         topic_part(f, self.w[s])  # cached on f: paid once here, not in every decide() that scores f
         self.vecs[s] = dequantize(f.vec) if f.vec.size else 0.0
-        self.days[s] = f.day
-        self.expiry[s] = expiry_day
+        self.lo[s], self.hi[s] = f.interval
         self.alive[s] = True
         rare = []
         if f.terms.size:
@@ -144,16 +148,12 @@ class HotIndex:
         f = self.feats[s]
         return f, self.w[s], self.c[s], (self.vecs[s] if f.vec.size else None)
 
-    def expired(self, day: float) -> list[str]:
-        """Doc ids whose expiry is before ``day``."""
-        idx = np.nonzero(self.alive & (self.expiry < day))[0]
-        return [self.doc[i] for i in idx.tolist()]
-
     def candidates(self, f: Features, df: DocFreq, window_days: float) -> list[str]:
         """Doc ids worth scoring against ``f``: shared rare terms or near vectors, inside the window."""
         if not self.slot_of:
             return []
         found: dict[int, float] = {}
+        flo, fhi = f.interval
         # only terms with a usable posting list (1..MAX_POSTING hot articles) can find anything:
         # a rewrite's own new words (never seen, highest IDF) must not crowd the rare names it
         # shares with the release out of the query's QUERY_K
@@ -164,31 +164,22 @@ class HotIndex:
             tf = f.tf[np.searchsorted(f.terms, ua)]
             qi = df.idf(ua)
             order = np.lexsort((-tf.astype(np.int32), -qi))[:QUERY_K]
-            day = f.day
-            days = self.days
             for t, w in zip(ua[order].tolist(), qi[order].tolist()):
                 for s in post[t]:
                     found[s] = found.get(s, 0.0) + w
-            if not math.isnan(day):
-                # out-of-window articles must not take the MAX_TERM_CANDS places (look-alike releases of other days)
-                found = {s: v for s, v in found.items() if math.isnan(days[s]) or abs(days[s] - day) <= window_days}
-        # ranked by the summed IDF of the shared query terms
-        slots = sorted(found, key=lambda s: -found[s])[:MAX_TERM_CANDS]
+            # out-of-window articles must not take the MAX_TERM_CANDS places (look-alike releases of other days)
+            found = {s: v for s, v in found.items() if within(self.lo[s], self.hi[s], flo, fhi, window_days)}
+        # ranked by the summed IDF of the shared query terms; ties by doc id, not by slot (arrival order)
+        slots = sorted(found, key=lambda s: (-found[s], self.doc[s]))[:MAX_TERM_CANDS]
         if f.vec.size:
             hw = self.hw
             sims = np.einsum("ij,j->i", self.vecs[:hw], dequantize(f.vec))
-            sims[~self.alive[:hw]] = -1.0
+            sims[~(self.alive[:hw] & within(self.lo[:hw], self.hi[:hw], flo, fhi, window_days))] = -1.0
             k = min(MAX_VEC_CANDS, sims.size)
             top = np.argpartition(-sims, k - 1)[:k]
             slots += [int(s) for s in top if sims[s] >= MIN_VEC_SIM and int(s) not in found]
-        day = f.day
-        out = []
-        for s in slots:
-            d = self.days[s]
-            if math.isnan(day) or math.isnan(d) or abs(d - day) <= window_days:
-                out.append(self.doc[s])
-        return out
+        return [self.doc[s] for s in slots]
 
     def nbytes(self) -> int:
         """Approximate bytes held by the arrays (vectors dominate)."""
-        return self.vecs.nbytes + self.days.nbytes + self.expiry.nbytes + self.alive.nbytes
+        return self.vecs.nbytes + self.lo.nbytes + self.hi.nbytes + self.alive.nbytes

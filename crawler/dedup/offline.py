@@ -2,11 +2,14 @@
 
 Input records: ``{"id", "url", "title", "text", "published_at", "source"}`` where
 ``published_at`` is an ISO date (``2024-04-19``, read as midnight Europe/Moscow), an
-ISO datetime (naive = Europe/Moscow) or null. Records are processed in publication
-order (unknown dates last, then input order); each is featurised, decided against
+ISO datetime (naive = Europe/Moscow), a coarse period (``2024-11`` or ``2024``: the
+document was published within it) or null (the document's own text and URL are read for
+time: :mod:`crawler.dedup.when`). Records are processed in a canonical order that does not
+depend on the input order — by publication time, then by period start, undated last, ties by
+``id`` — so a shuffled file gives the identical partition. Each is featurised, decided against
 the stories so far and registered; lone articles it touched are then revisited
 (:meth:`~crawler.dedup.detector.Detector.revisit`: a teaser decided before the fuller
-reprints arrived joins their story). Story ids are allocated here (1, 2, …).
+reprints arrived joins their story). Story ids are allocated here (1, 2, …) in that order.
 Articles are never evicted (an undated article is compared with the whole file).
 """
 
@@ -21,6 +24,7 @@ from zoneinfo import ZoneInfo
 from crawler.config import DedupSettings
 from crawler.dedup.detector import Detector
 from crawler.dedup.features import Doc, Features, Featurizer
+from crawler.dedup.when import period_interval
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BATCH = 64
@@ -37,11 +41,19 @@ def parse_when(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=MOSCOW)
     s = str(value).strip()
+    if period_interval(s) is not None:
+        d = date(int(s[:4]), int(s[5:7]) if len(s) > 4 else 1, 1)
+        return datetime(d.year, d.month, d.day, tzinfo=MOSCOW)
     if len(s) == 10:
         d = date.fromisoformat(s)
         return datetime(d.year, d.month, d.day, tzinfo=MOSCOW)
     dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
     return dt if dt.tzinfo else dt.replace(tzinfo=MOSCOW)
+
+
+def parse_period(value: object) -> tuple[float, float] | None:
+    """``"2024"`` / ``"2024-11"`` → ``(lo, hi)`` days since the epoch; anything else → ``None``."""
+    return period_interval(value) if isinstance(value, str) else None
 
 
 def cluster_records(records: Iterable[dict], settings: DedupSettings) -> list[dict]:
@@ -52,9 +64,10 @@ def cluster_records(records: Iterable[dict], settings: DedupSettings) -> list[di
             id=str(r["id"]),
             title=r.get("title") or "",
             text=r.get("text") or "",
-            published_at=parse_when(r.get("published_at")),
+            published_at=None if parse_period(r.get("published_at")) else parse_when(r.get("published_at")),
             url=r.get("url") or "",
             source=r.get("source") or "",
+            period=parse_period(r.get("published_at")),
         )
         for r in recs
     ]
@@ -71,8 +84,19 @@ def cluster_records(records: Iterable[dict], settings: DedupSettings) -> list[di
 
 
 def publication_order(docs: list[Doc]) -> list[int]:
-    """Indices of ``docs`` by publication time, undated last, ties in input order."""
-    return sorted(range(len(docs)), key=lambda i: (docs[i].published_at is None, docs[i].published_at.timestamp() if docs[i].published_at else 0.0, i))
+    """Indices of ``docs`` in the canonical processing order: by publication time, then
+    documents with only a period (by its start), then undated ones; ties by ``id``. The order
+    depends on the documents only, never on the order they were given in."""
+
+    def key(i: int) -> tuple:
+        d = docs[i]
+        if d.published_at is not None:
+            return (0, d.published_at.timestamp(), d.id)
+        if d.period is not None:
+            return (1, d.period[0], d.id)
+        return (2, 0.0, d.id)
+
+    return sorted(range(len(docs)), key=key)
 
 
 def assign_stories(det: Detector, items: Iterable[tuple[str, Features]], *, revisit: bool = True) -> dict[str, int]:

@@ -30,3 +30,18 @@ def replay_docs(det, featurizer, docs, *, revisit: bool = True):  # type: ignore
     for doc, sid in got.items():
         assert det.story_of(doc) == sid
     return got, moves, decisions
+
+
+def legacy_blob(f, n_arrays: int) -> bytes:
+    """``f.to_bytes()`` cut after its first ``n_arrays`` arrays: a blob written before the
+    later optional arrays existed (15 = before ``places``, 16 = before ``qnames``, 17 = before
+    the publication interval)."""
+    import struct
+
+    import numpy as np
+
+    b = f.to_bytes()
+    off = 4 + struct.calcsize("<BdI")
+    for arr, dt in f._arrays()[:n_arrays]:
+        off += 4 + np.asarray(arr, dtype=dt).size * np.dtype(dt).itemsize
+    return b[:off]

@@ -1,8 +1,9 @@
 import json
+import math
 import random
 from datetime import datetime, timedelta
 
-from crawler.dedup import Detector, Doc, cluster_jsonl
+from crawler.dedup import Detector, Doc, Features, cluster_jsonl
 from crawler.dedup.synth import RELEASES, rewrite
 from tests.dedup.common import MSK, replay_docs
 
@@ -50,15 +51,46 @@ def test_no_chaining(featurizer, settings):
     assert dec.explanation["best"]["p_canonical"] < dec.explanation["best"]["member_p"]["B"]
 
 
-def test_eviction_keeps_index_small(featurizer, settings):
-    det = Detector(settings)
+def test_hot_tier_is_bounded_and_pages_days_back_in(featurizer, settings):
+    # The store is the truth: a loader serves stored articles by publication day. With room
+    # for two hot articles, older days are evicted; a reprint of an evicted day's release is
+    # still matched, because its own day is paged back in (the backfill / late-site case).
+    stored: dict[str, tuple[int, Features]] = {}
+    calls: list[tuple[int, int]] = []
+
+    def loader(first: int, last: int):
+        calls.append((first, last))
+        for doc, (sid, f) in stored.items():
+            if first <= math.floor(f.day) <= last:
+                yield sid, doc, f
+
+    det = Detector(settings.model_copy(update={"hot_articles": 2}), loader=loader)
+    docs = [Doc(f"o{i}", t, b, T0 + timedelta(days=20 * i)) for i, (t, b) in enumerate(RELEASES[:4])]
+    for i, (d, f) in enumerate(zip(docs, featurizer.featurize(docs))):
+        stored[d.id] = (i + 1, f)
+        det.add(i + 1, d.id, f)
+    assert len(det.hot) <= 2 and det.hot.get("o0") is None
+    assert det.story_members(1) == ["o0"]  # the registry keeps every article
     title, body = RELEASES[0]
-    f_old, f_new = featurizer.featurize([Doc("old", title, body, T0), Doc("new", RELEASES[1][0], RELEASES[1][1], T0 + timedelta(days=30))])
-    det.add(1, "old", f_old)
-    det.add(2, "new", f_new)
-    assert det.hot.get("old") is None and det.story_members(1) == ["old"]
-    # a reprint of the old release, published now, is not matched to the evicted one
-    assert det.decide(featurizer.featurize([Doc("x", title, body, T0 + timedelta(days=30))])[0]).story_id != 1
+    late = featurizer.featurize([Doc("late", title, body, T0 + timedelta(hours=5))])[0]
+    dec = det.decide(late)
+    assert dec.story_id == 1
+    assert any(a <= math.floor(late.day) <= b for a, b in calls)
+    assert len(det.hot) <= 3
+
+
+def test_story_never_spans_more_than_the_window(featurizer, settings):
+    # The same text published 2 days after a story's first member joins; 5 days after, it may
+    # not: the story would stretch over more than the 3-day window.
+    title, body = RELEASES[1]
+    det = Detector(settings)
+    f0, f2, f5 = featurizer.featurize([Doc(k, title, body, T0 + timedelta(days=n)) for k, n in (("d0", 0), ("d2", 2), ("d5", 5))])
+    det.add(1, "d0", f0)
+    assert det.decide(f2).story_id == 1
+    det.add(1, "d2", f2)
+    dec = det.decide(f5)
+    assert dec.story_id is None  # within 3 days of d2, but 5 days from d0
+    assert dec.explanation.get("out_of_window_stories") == 1
 
 
 def test_cluster_jsonl(tmp_path, settings):

@@ -79,6 +79,7 @@ def test_headline_name_conflict_keeps_template_releases_apart() -> None:
     """The cut lead and the other park's release share every word but the park's name."""
     from crawler.dedup.features import Features
     from crawler.dedup.signals import name_conflict
+    from tests.dedup.common import legacy_blob
 
     fz = Featurizer(DedupSettings(encoder=False))
     cut, other, full, teaser = fz.featurize([CUT, OTHER, FULL[0], TEASER])
@@ -90,5 +91,5 @@ def test_headline_name_conflict_keeps_template_releases_apart() -> None:
     assert teaser.qnames.size == 0 and name_conflict(teaser, other) == 0.0  # no quoted name: no evidence
     # round trip, and a blob written before ``qnames`` existed reads as no names
     assert cut.qnames.size and list(Features.from_bytes(cut.to_bytes()).qnames) == list(cut.qnames)
-    old = cut.to_bytes()[: -(4 + 4 * cut.qnames.size)]
+    old = legacy_blob(cut, 16)
     assert Features.from_bytes(old).qnames.size == 0

@@ -12,7 +12,7 @@ from crawler.dedup.idf import DocFreq, HashedDocFreq
 from crawler.dedup.normalize import fold
 from crawler.dedup.scorer import probability
 from crawler.dedup.signals import char_vector, pair_signals, tfidf_vector
-from tests.dedup.common import MSK
+from tests.dedup.common import MSK, legacy_blob
 
 T0 = datetime(2025, 6, 10, 9, 0, tzinfo=MSK)
 
@@ -119,8 +119,7 @@ def test_places_round_trip_and_blob_without_places(featurizer):
     assert f.places.size >= 2
     g = Features.from_bytes(f.to_bytes())
     assert np.array_equal(g.places, f.places)
-    tail = 4 + 4 * f.qnames.size  # the optional arrays after ``places``
-    old = f.to_bytes()[: -(tail + 4 + 4 * f.places.size)]  # a v2 blob written before ``places``
+    old = legacy_blob(f, 15)  # a v2 blob written before ``places``
     assert Features.from_bytes(old).places.size == 0
     with pytest.raises(ValueError):
         Features.from_bytes(f.to_bytes()[:-2])
