@@ -8,6 +8,13 @@
    (default 1,000,000) spread over ``--days`` days (synthetic Features: Zipf-distributed
    term ids and character n-gram ids, random int8 vectors; built without the encoder
    so it is fast).
+   The detector is built as the pipeline builds it: every article registered, the hot tier
+   bounded by ``dedup.hot_articles`` (whole days evicted), and a loader that pages days back
+   in. Queries dated in the newest day (the live stream) and queries dated at a random day
+   outside the hot tier (a backfill or a late site: the article's days are paged in first)
+   are timed separately. The loader regenerates the synthetic features of the asked days and
+   round-trips them through ``Features.to_bytes``/``from_bytes`` (what the store serves); the
+   SQLite read itself is timed apart, on ``--read-rows`` stored blobs.
 3. Index memory per archived article: RSS growth while building the archive / articles.
 
 Usage: ``python bench/dedup_speed.py [--archive 100000] [--days 730] [--queries 300]``
@@ -63,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--archive", type=int, default=1_000_000)
     ap.add_argument("--days", type=int, default=730)
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--cold-queries", type=int, default=20, help="queries dated outside the hot tier")
+    ap.add_argument("--read-rows", type=int, default=20000)
     a = ap.parse_args(argv)
     settings = DedupSettings(encoder=True, encoder_threads=2)
 
@@ -98,31 +107,92 @@ def main(argv: list[str] | None = None) -> int:
 
     # 2-3. archive
     rng = np.random.default_rng(0)
-    det = Detector(settings)
     base = t0.timestamp()
     span = a.days * 86400.0
+    per_day = a.archive / a.days
+
+    def regenerate(i: int) -> Features:
+        return synthetic_features(np.random.default_rng(10_000_000 + i), base + span * i / a.archive)
+
+    def ids_of(first: int, last: int) -> range:
+        lo = max(0, math.ceil((first * 86400 - base) / span * a.archive))
+        return range(lo, min(a.archive, math.ceil(((last + 1) * 86400 - base) / span * a.archive)))
+
+    #: blobs of the days the cold queries will page in, made before timing (the "store")
+    stored: dict[int, bytes] = {}
+
+    def loader(first: int, last: int):
+        for i in ids_of(first, last):
+            b = stored.get(i)
+            yield i // 3, f"doc{i:08d}", Features.from_bytes(b if b is not None else regenerate(i).to_bytes())
+
+    det = Detector(settings, loader=loader)
     r0 = rss()
     s = time.perf_counter()
     for i in range(a.archive):
         if i and i % 200_000 == 0:
             print(f"  ... {i} added, {time.perf_counter() - s:.0f}s", flush=True)
-        det.add(i // 3, f"doc{i:08d}", synthetic_features(rng, base + span * i / a.archive))
+        det.add(i // 3, f"doc{i:08d}", regenerate(i))
     build = time.perf_counter() - s
     r1 = rss()
     print(f"archive: {a.archive} articles over {a.days} days built in {build:.1f}s; hot (window) articles: {len(det.hot)}")
     print(f"index memory: {(r1 - r0) / a.archive:.0f} bytes/archived article (RSS growth)")
-    lat = []
     end = base + span
-    for q in range(a.queries):
-        f = synthetic_features(rng, end - rng.random() * 86400)
-        s = time.perf_counter()
-        det.decide(f)
-        lat.append((time.perf_counter() - s) * 1000)
-    lat.sort()
-    p50 = lat[len(lat) // 2]
-    p95 = lat[min(len(lat) - 1, math.ceil(0.95 * len(lat)) - 1)]
-    print(f"decide(): p50={p50:.2f} ms p95={p95:.2f} ms over {a.queries} queries")
+
+    cold_times = [base + 20 * 86400 + rng.random() * (span - 60 * 86400) for _ in range(a.cold_queries)]
+    for t in cold_times:
+        d = math.floor(t / 86400)
+        for i in ids_of(d - 14, d + 14):
+            stored[i] = regenerate(i).to_bytes()
+    s = time.perf_counter()
+    det.page_in(end / 86400, end / 86400)  # what the pipeline does at start-up
+    print(f"start-up: newest days paged in in {time.perf_counter() - s:.1f} s; hot articles {len(det.hot)}")
+
+    def timed(when) -> list[float]:
+        lat = []
+        for q in range(a.queries if when is None else a.cold_queries):
+            t = end - rng.random() * 86400 if when is None else cold_times[q]
+            f = synthetic_features(rng, t)
+            s = time.perf_counter()
+            det.decide(f)
+            lat.append((time.perf_counter() - s) * 1000)
+        return sorted(lat)
+
+    def pct(lat: list[float], q: float) -> float:
+        return lat[min(len(lat) - 1, math.ceil(q * len(lat)) - 1)]
+
+    hot = timed(None)
+    print(f"decide(), dated in the newest day: p50={pct(hot, 0.5):.2f} ms p95={pct(hot, 0.95):.2f} ms over {len(hot)} queries")
+    cold = timed("cold")
+    print(f"decide(), dated outside the hot tier (its days paged in first, ~{per_day * (4 * 3 + 1):.0f} articles): "
+          f"p50={pct(cold, 0.5):.0f} ms p95={pct(cold, 0.95):.0f} ms over {len(cold)} queries; hot articles now {len(det.hot)}")  # fmt: skip
+    hot2 = timed(None)
+    print(f"decide(), newest day again (its days paged back in once): p50={pct(hot2, 0.5):.2f} ms p95={pct(hot2, 0.95):.2f} ms")
+    print(f"RSS now {rss() / 2**20:.0f} MB; {(rss() - r0) / a.archive:.0f} bytes/archived article")
+    read_rate(a.read_rows)
     return 0
+
+
+def read_rate(n: int) -> None:
+    """Blobs per second read back from a SQLite file the way the pipeline's loader reads them."""
+    import sqlite3
+    import tempfile
+
+    g = np.random.default_rng(3)
+    blobs = [synthetic_features(g, 1.7e9 + k).to_bytes() for k in range(n)]
+    with tempfile.TemporaryDirectory() as tmp:
+        con = sqlite3.connect(f"{tmp}/r.db")
+        con.execute("CREATE TABLE f (id INTEGER PRIMARY KEY, day REAL, data BLOB)")
+        con.execute("CREATE INDEX ix ON f(day)")
+        con.executemany("INSERT INTO f VALUES (?, ?, ?)", [(k, k / 1000, b) for k, b in enumerate(blobs)])
+        con.commit()
+        con.close()
+        con = sqlite3.connect(f"{tmp}/r.db")
+        s = time.perf_counter()
+        rows = con.execute("SELECT id, data FROM f WHERE day >= 0 ORDER BY day").fetchall()
+        dt = time.perf_counter() - s
+        con.close()
+    print(f"SQLite read of {len(rows)} feature blobs ({sum(len(b) for b in blobs) / len(blobs):.0f} B each): {len(rows) / dt:.0f} blobs/s")
 
 
 if __name__ == "__main__":

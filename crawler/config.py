@@ -174,7 +174,7 @@ class DedupSettings(_Model):
     undated_threshold: float = Field(0.8, ge=0, le=1)
     #: Articles kept in RAM as candidates; older days are paged out and back in from the
     #: store when an article of that time arrives (each hot article costs ~10 KB).
-    hot_articles: int = Field(60_000, ge=1)
+    hot_articles: int = Field(20_000, ge=1)
     #: Use the bundled multilingual sentence encoder (slower, catches heavy rewrites).
     encoder: bool = True
     #: Threads for the encoder (no more than the cores).

@@ -96,6 +96,7 @@ class Detector:
         #: :data:`DISORDER_HOURS`): the pipeline replays them in canonical order
         #: (:func:`crawler.recluster.settle`) and clears the set.
         self.disorder: set[int] = set()
+        self._newest = -math.inf
         self._local = threading.local()
 
     # ------------------------------------------------------------------ registry
@@ -140,6 +141,9 @@ class Detector:
         day = f.day
         if math.isnan(day) or not self.hot.hw:
             return
+        if day + DISORDER_HOURS / 24.0 >= self._newest:
+            self._newest = max(self._newest, day)
+            return  # in order: nothing registered is that much later
         h = self.hot
         lo = h.lo[: h.hw]
         later = h.alive[: h.hw] & (lo > day + DISORDER_HOURS / 24.0) & (lo - day <= self.window_days)
@@ -256,6 +260,7 @@ class Detector:
                 runs.append([d, d])
         for a, b in runs:
             for sid, doc, f in self.loader(a, b):
+                self._newest = max(self._newest, f.day)
                 if doc not in self.docs:
                     self._register(sid, doc, f)
                     self._recanon(sid)

@@ -173,11 +173,18 @@ class HotIndex:
         slots = sorted(found, key=lambda s: (-found[s], self.doc[s]))[:MAX_TERM_CANDS]
         if f.vec.size:
             hw = self.hw
-            sims = np.einsum("ij,j->i", self.vecs[:hw], dequantize(f.vec))
-            sims[~(self.alive[:hw] & within(self.lo[:hw], self.hi[:hw], flo, fhi, window_days))] = -1.0
-            k = min(MAX_VEC_CANDS, sims.size)
-            top = np.argpartition(-sims, k - 1)[:k]
-            slots += [int(s) for s in top if sims[s] >= MIN_VEC_SIM and int(s) not in found]
+            ok = self.alive[:hw] & within(self.lo[:hw], self.hi[:hw], flo, fhi, window_days)
+            idx = np.flatnonzero(ok)
+            if idx.size:
+                # only the rows inside the query's window (a backfill keeps other days hot too)
+                rows = self.vecs[:hw] if idx.size > hw // 2 else self.vecs[idx]
+                sims = np.einsum("ij,j->i", rows, dequantize(f.vec))
+                if idx.size > hw // 2:
+                    sims[~ok] = -1.0
+                    idx = np.arange(hw)
+                k = min(MAX_VEC_CANDS, sims.size)
+                top = np.argpartition(-sims, k - 1)[:k]
+                slots += [int(idx[t]) for t in top if sims[t] >= MIN_VEC_SIM and int(idx[t]) not in found]
         return [self.doc[s] for s in slots]
 
     def nbytes(self) -> int:
