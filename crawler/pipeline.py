@@ -26,6 +26,7 @@ from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, s
 from crawler.errors import FetchError, MosnewsError, ParseError, StorageError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
+from crawler.netpolicy import OriginPolicy
 from crawler.parse import decode_html, parse_article, parse_list
 from crawler.parse.profiles import resolve_profile
 from crawler.types import ListItem, ParsedArticle, StoryDecision
@@ -103,6 +104,14 @@ class Pipeline:
         #: Serialises decide → store → index so two reprints never found two stories at once.
         self._dedup_lock = asyncio.Lock()
         self._stories_version: str | None = None
+        self._policies: dict[str, OriginPolicy] = {}
+
+    def policy(self, source: SourceSettings) -> OriginPolicy:
+        """The source's address policy (its own origin plus ``sources[].origins``; docs/security.md)."""
+        pol = self._policies.get(source.id)
+        if pol is None:
+            pol = self._policies[source.id] = OriginPolicy(source.url, source.origins, source=source.id)
+        return pol
 
     async def open(self) -> None:
         """Sync configured sources into the DB and load the detector's window of recent features."""
@@ -194,6 +203,7 @@ class Pipeline:
                 url,
                 etag=row.list_etag if (first and row and not backfill) else None,
                 last_modified=row.list_last_modified if (first and row and not backfill) else None,
+                policy=self.policy(source),
             )
             report.pages += 1
             if first:
@@ -213,7 +223,8 @@ class Pipeline:
                 reached_end = True
                 break
             empty = False
-            items = [i for i in page.items if i.url not in seen]
+            # Links to other origins are never followed (one refusal line each; docs/security.md).
+            items = [i for i in page.items if i.url not in seen and self.policy(source).permits(i.url)]
             seen.update(i.url for i in items)
             known = await asyncio.to_thread(self.store.known_titles, [i.url for i in items])
             older = [i for i in items if i.published_at is not None and i.published_at < since_dt]
@@ -227,7 +238,7 @@ class Pipeline:
                 break
             if not backfill and all(i.url in known for i in items):
                 break
-            if page.next_url is None or page.next_url in seen:
+            if page.next_url is None or page.next_url in seen or not self.policy(source).permits(page.next_url):
                 reached_end = True
                 break
             seen.add(url)
@@ -283,7 +294,7 @@ class Pipeline:
         slog: logging.LoggerAdapter[logging.Logger],
     ) -> ParsedArticle | None:
         try:
-            res = await self.fetcher.fetch(item.url)
+            res = await self.fetcher.fetch(item.url, policy=self.policy(source))
         except FetchError as exc:
             slog.warning("detail %s skipped: %s", item.url, describe_error(exc))
             return None
