@@ -225,42 +225,61 @@ class OriginPolicy:
             return []
 
 
-async def check_target(
-    url: str, *, allow_private: bool, channel: str, safe: str, resolver: Resolver | None = None, resolve: bool = True
-) -> None:
-    """Address check of an alert target (webhook URL, an Apprise URL's host).
+def _target_host(url: str) -> tuple[str, int]:
+    u = urlsplit(url)
+    host = (u.hostname or "").rstrip(".").lower()
+    return host, u.port or _DEFAULT_PORTS.get(u.scheme.lower(), 0)
+
+
+def check_target_now(url: str, *, allow_private: bool, channel: str, safe: str) -> None:
+    """The load-time check of an alert target, without resolving names: a literal address, a
+    numeric-encoded host or a ``localhost`` name that is not public is refused (see :func:`check_target`).
+
+    Raises:
+        RefusedURLError: as :func:`check_target`.
+    """
+    if allow_private:
+        return
+    what = f"alert target {channel} ({safe})"
+    try:
+        host, _port = _target_host(url)
+        lit = literal_address(host) if host else None
+    except ValueError:
+        raise refuse("alert", "origin", what, "unparseable URL") from None
+    except RefusedURLError as exc:
+        raise refuse("alert", exc.reason, what, f"{exc}{_OPT_IN}") from None
+    if lit is None and (host == "localhost" or host.endswith(".localhost")):
+        raise refuse("alert", "private", what, f"{host} is a loopback name{_OPT_IN}")
+    if lit is not None and (problem := address_problem(lit)):
+        raise refuse("alert", "private", what, f"{host} is a {problem} address{_OPT_IN}")
+
+
+async def check_target(url: str, *, allow_private: bool, channel: str, safe: str, resolver: Resolver | None = None) -> None:
+    """The send-time check of an alert target (webhook URL, an Apprise URL's host): as
+    :func:`check_target_now`, and every address the host name resolves to must be public.
 
     Args:
         url: ``scheme://host[:port]/…`` (only the host and port are looked at).
         allow_private: ``alerts.allow_private_targets``: skip the check.
         channel, safe: the channel key and a redacted form of the URL, for the log line.
-        resolve: also resolve a host name (``False``: only literal and numeric hosts are checked).
+        resolver: ``async (host, port) -> [address]`` (default :func:`system_resolve`).
 
     Raises:
         RefusedURLError: a numeric-encoded host, or an address that is not public.
     """
     if allow_private:
         return
-    try:
-        u = urlsplit(url)
-        host = (u.hostname or "").rstrip(".").lower()
-        port = u.port or _DEFAULT_PORTS.get(u.scheme.lower(), 0)
-    except ValueError:
-        raise refuse("alert", "origin", f"alert target {channel} ({safe})", "unparseable URL") from None
+    check_target_now(url, allow_private=False, channel=channel, safe=safe)
+    host, port = _target_host(url)
     if not host:
         return
-    what = f"alert target {channel} ({safe})"
-    try:
-        lit = literal_address(host)
-    except RefusedURLError as exc:
-        raise refuse("alert", exc.reason, what, str(exc) + "; alerts.allow_private_targets: true allows internal receivers") from None
-    if lit is None and not resolve and host != "localhost" and not host.endswith(".localhost"):
-        return
-    addrs = [lit] if lit is not None else await _addresses(host, port, _Cache(resolver or system_resolve))
-    for ip in addrs:
+    for ip in await _addresses(host, port, _Cache(resolver or system_resolve)):
         problem = address_problem(ip)
         if problem:
-            raise refuse("alert", "private", what, f"{host} is a {problem} address ({ip}); alerts.allow_private_targets: true allows internal receivers")
+            raise refuse("alert", "private", f"alert target {channel} ({safe})", f"{host} is a {problem} address ({ip}){_OPT_IN}")
 
 
-__all__ = ["OriginPolicy", "address_problem", "check_target", "literal_address", "origin_of", "refuse", "system_resolve"]
+_OPT_IN = "; alerts.allow_private_targets: true allows internal receivers"
+
+
+__all__ = ["OriginPolicy", "address_problem", "check_target", "check_target_now", "literal_address", "origin_of", "refuse", "system_resolve"]

@@ -18,6 +18,15 @@ from crawler.alert.render import Message, subject, text_body
 from crawler.config import AppriseChannel
 from crawler.errors import ConfigError, TransientDeliveryError
 
+#: Apprise schemes whose URL host is the server Apprise connects to (generic endpoints and
+#: self-hosted services); the address policy applies to them. Other schemes talk to their
+#: service's fixed public API and carry tokens where the host would be.
+HOSTED_SCHEMES = frozenset(
+    "json jsons xml xmls form forms gotify gotifys ntfy ntfys matrix matrixs mmost mmosts rocket rockets "
+    "nctalk nctalks ncloud nclouds apprise apprises mqtt mqtts mailto mailtos kodi kodis xbmc xbmcs emby embys "
+    "jellyfin jellyfins signal signals".split()
+)
+
 
 class AppriseChannelImpl(Channel):
     """One Apprise URL (``alerts.apprise[i]``)."""
@@ -31,6 +40,16 @@ class AppriseChannelImpl(Channel):
         probe = apprise.Apprise()
         if not probe.add(cfg.url):
             raise ConfigError(f"alerts channel {key}: Apprise does not understand this {self.scheme}:// URL")
+        self._target: str | None = None
+        if self.scheme.lower() in HOSTED_SCHEMES:
+            host = str(getattr(probe[0], "host", "") or "")
+            port = getattr(probe[0], "port", None)
+            if host:
+                h = f"[{host}]" if ":" in host else host
+                self._target = f"{'https' if getattr(probe[0], 'secure', False) else 'http'}://{h}{f':{port}' if port else ''}/"
+
+    def target(self) -> str | None:
+        return self._target
 
     def label(self) -> str:
         return f"{self.key} ({self.scheme}://…)"
@@ -44,6 +63,7 @@ class AppriseChannelImpl(Channel):
         return {"kind": "apprise", "title": subject(msg), "body": text_body(msg)}
 
     async def send(self, payload: dict[str, Any], message_id: str) -> str:
+        await self.check_target()
         ap = apprise.Apprise()
         ap.add(self.cfg.url)
         t = self.timeout.total_seconds()
