@@ -70,6 +70,8 @@ class JsonFormatter(logging.Formatter):
         out.update(_fields(record))
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already formatted (and redacted) by crawler.redact
+            out["exc"] = record.exc_text
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
@@ -83,6 +85,8 @@ class TextFormatter(logging.Formatter):
             parts.append(f"{k}={json.dumps(sv, ensure_ascii=False) if (not sv or ' ' in sv or '=' in sv) else sv}")
         if record.exc_info:
             parts.append("exc=" + json.dumps(self.formatException(record.exc_info), ensure_ascii=False))
+        elif record.exc_text:  # already formatted (and redacted) by crawler.redact
+            parts.append("exc=" + json.dumps(record.exc_text, ensure_ascii=False))
         return " ".join(parts).replace("\r", "\\r").replace("\n", "\\n")
 
 
@@ -98,7 +102,8 @@ def setup_logging(settings: LoggingSettings, *, level: str | None = None, stream
         The installed handler (tests may remove it).
 
     Uvicorn's own loggers are routed through the same handler; httpx, alembic and APScheduler
-    are kept at WARNING unless the level is DEBUG.
+    are kept at WARNING unless the level is DEBUG. Every root handler gets
+    :data:`crawler.redact.REDACTOR` (configured secrets and target URLs are masked).
     """
     root = logging.getLogger()
     for h in list(root.handlers):
@@ -109,6 +114,10 @@ def setup_logging(settings: LoggingSettings, *, level: str | None = None, stream
     handler.setFormatter(JsonFormatter() if settings.format == "json" else TextFormatter())
     handler.addFilter(_SourceFilter())
     root.addHandler(handler)
+    # Secrets are masked for every logger's records, ours and the libraries' (crawler/redact.py).
+    from crawler.redact import install
+
+    install(root.handlers)
     root.setLevel(level or settings.level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         lg = logging.getLogger(name)

@@ -108,6 +108,9 @@ async def _demo(duration: float, n_sites: int, seed: int, speed: float, keep: Pa
             env={},
         )
         setup_logging(settings.logging)
+        from crawler.redact import protect_settings
+
+        protect_settings(settings)
         store = open_store(settings.database.url)
         daemon = Daemon(settings, store)
         srv_task = asyncio.create_task(server.serve(sockets=[sock]))
