@@ -180,13 +180,15 @@ def progress(items: Iterable[T], *, total: int | None, description: str, logger:
 # --- HTTP --------------------------------------------------------------------------
 
 
-def make_app(store: Any, ready: Callable[[], bool]) -> Any:
+def make_app(store: Any, ready: Callable[[], bool], problems: Callable[[], dict[str, str]] | None = None) -> Any:
     """The starlette app: ``GET /healthz`` and ``GET /metrics``.
 
     ``/healthz``: 200 ``{"status": "ok", "scheduler": true, "database": true}`` when
     ``ready()`` is true and ``SELECT 1`` succeeds on ``store.read_engine``; else 503
     with ``"status": "unavailable"`` and the failing part ``false`` (plus ``"error"``).
     ``/metrics``: Prometheus text format of :data:`crawler.metrics.REGISTRY`.
+    ``problems``: ``() -> {task: error}`` of dead background tasks (the daemon's alert
+    dispatcher); any entry makes ``/healthz`` 503 with ``"tasks": {…}``.
     """
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
     from sqlalchemy import text
@@ -213,6 +215,14 @@ def make_app(store: Any, ready: Callable[[], bool]) -> Any:
         except Exception as exc:
             body["error"] = f"database: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
         ok = body["scheduler"] and body["database"]
+        if problems is not None:
+            try:
+                dead = dict(problems())
+            except Exception as exc:
+                dead = {"problems()": str(exc)}
+            if dead:
+                body["tasks"] = dead
+                ok = False
         if not ok:
             body["status"] = "unavailable"
         return JSONResponse(body, status_code=200 if ok else 503)
@@ -259,6 +269,7 @@ async def serve_http(
     stop: asyncio.Event,
     *,
     bound: Callable[[str, int], None] | None = None,
+    problems: Callable[[], dict[str, str]] | None = None,
 ) -> None:
     """Serve ``/healthz`` and ``/metrics`` on ``settings.host:settings.port`` until ``stop`` is set.
 
@@ -270,6 +281,7 @@ async def serve_http(
     Args:
         ready: true while the scheduler runs (called per ``/healthz`` request).
         bound: called with ``(host, port)`` once listening (useful with ``port: 0``).
+        problems: dead background tasks, see :func:`make_app`.
 
     Raises:
         ConfigError: the address cannot be bound.
@@ -282,7 +294,7 @@ async def serve_http(
         log.warning("health/metrics endpoint listens on a non-loopback address", extra={"host": settings.host})
     sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(make_app(store, ready), log_config=None, access_log=False, lifespan="off", host=host, port=port)
+    config = uvicorn.Config(make_app(store, ready, problems), log_config=None, access_log=False, lifespan="off", host=host, port=port)
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="mosnews-http")
     try:
