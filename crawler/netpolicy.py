@@ -208,14 +208,16 @@ class OriginPolicy:
         if err is not None:
             raise err
         scheme, host, port = origin_of(url)
-        own_addrs = set(await self._own_addresses())
         try:
             addrs = await _addresses(host, port, self._cache)
         except RefusedURLError as exc:
             raise refuse("fetch", exc.reason, url[:300], str(exc), url=url, source=self.source) from None
+        own_addrs: set[IPAddress] | None = None  # resolved only when a non-public address needs the exception
         for ip in addrs:
             problem = address_problem(ip)
-            if problem and ip not in own_addrs:
+            if problem and own_addrs is None:
+                own_addrs = set(await self._own_addresses())
+            if problem and ip not in (own_addrs or set()):
                 raise refuse("fetch", "private", url[:300], f"{host} is a {problem} address ({ip})", url=url, source=self.source)
 
     async def _own_addresses(self) -> list[IPAddress]:
