@@ -42,7 +42,7 @@ def normalize_url(url: str) -> str:
     """
     try:
         u = make_url(url)
-    except Exception as exc:  # sqlalchemy.exc.ArgumentError
+    except Exception:  # sqlalchemy.exc.ArgumentError
         raise StorageError("database.url: not a database URL SQLAlchemy can parse (the value is not shown)") from None
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")

@@ -16,7 +16,7 @@ from crawler.cli import app
 from crawler.config import settings_from_dict
 from crawler.errors import ConfigError
 from storage import outbox
-from tests.alert.conftest import add_article, clock, make_settings, store  # noqa: F401 - fixtures
+from tests.alert.conftest import add_article, make_settings
 from tests.alert.receivers import self_signed, start_smtp
 
 USER = "робот@mosnews.test"

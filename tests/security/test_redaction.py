@@ -11,7 +11,7 @@ from crawler.alert import Dispatcher
 from crawler.observe import setup_logging
 from crawler.redact import REDACTOR, RedactingFilter, protect_settings
 from crawler.config import LoggingSettings
-from tests.alert.conftest import SECRET, make_settings, store  # noqa: F401 - fixture
+from tests.alert.conftest import SECRET, make_settings
 from tests.alert.receivers import WebhookReceiver
 
 HOOK_TOKEN = "hook-path-token-5e1f9a77"
