@@ -317,10 +317,11 @@ class Pipeline:
     ) -> ParsedArticle | None:
         try:
             res = await self.fetcher.fetch(item.url, policy=self.policy(source))
+        except RefusedURLError:
+            return None  # the policy already logged and counted the refusal (one line per refusal)
         except FetchError as exc:
             slog.warning("detail %s skipped: %s", item.url, describe_error(exc))
-            if not isinstance(exc, RefusedURLError):
-                await self._remember_failure(source, item, describe_error(exc), backfill, slog)
+            await self._remember_failure(source, item, describe_error(exc), backfill, slog)
             return None
         if item.url in tracked:
             await asyncio.to_thread(pending.resolve, self.store, [item.url])

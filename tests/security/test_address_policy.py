@@ -199,7 +199,7 @@ def test_crawl_never_reaches_an_internal_service(tmp_path: Path, internal, caplo
         store = open_store(settings.database.url)
         rec = Recording()
         before_origin, before_private = refused_count("origin"), refused_count("private")
-        with caplog.at_level(logging.WARNING, logger="mosnews.policy"):
+        with caplog.at_level(logging.WARNING):
             reports, _ = asyncio.run(crawl_once(settings, store, deliver=False, fetcher=Fetcher(settings.fetch, transport=rec)))
         with store.read_session() as s:
             rows = s.exec(text("SELECT url, text FROM articles")).all()
@@ -212,6 +212,9 @@ def test_crawl_never_reaches_an_internal_service(tmp_path: Path, internal, caplo
     # 7 foreign list links + 4 redirect hops, one line and one count each
     refusals = [r for r in caplog.records if r.name == "mosnews.policy"]
     assert len(refusals) == 11, [r.getMessage() for r in refusals]
+    # ... and no other line repeats them
+    others = [r.getMessage() for r in caplog.records if r.name != "mosnews.policy" and ("refused" in r.getMessage().lower() or "169.254" in r.getMessage())]
+    assert others == []
     assert refused_count("origin") - before_origin == 11 and refused_count("private") == before_private
 
 
