@@ -21,8 +21,9 @@ Rules:
 
 Every refusal is one WARNING line (logger ``mosnews.policy``) and one increment of
 ``mosnews_refused_urls_total{where, reason}``. Resolution uses the system resolver
-(``getaddrinfo``); the check happens before the connection, so a name that re-resolves
-differently between the check and httpx's own lookup (DNS rebinding) is not covered.
+(``getaddrinfo``). The fetcher also pins connections (:mod:`crawler.fetch.pinning`): it
+connects to the checked addresses themselves, so a name cannot re-resolve elsewhere between
+the check and the connection (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -219,6 +220,30 @@ class OriginPolicy:
                 own_addrs = set(await self._own_addresses())
             if problem and ip not in (own_addrs or set()):
                 raise refuse("fetch", "private", url[:300], f"{host} is a {problem} address ({ip})", url=url, source=self.source)
+
+    async def connectable(self, host: str, port: int) -> list[str]:
+        """The addresses to connect to for ``host:port``, each checked now (connection-time pinning).
+
+        Uses the same resolution cache as :meth:`check`, so the address connected to is the
+        address that was checked; if the cache expired and the name now resolves elsewhere,
+        the new addresses are checked again.
+
+        Raises:
+            RefusedURLError: an address is not public and not the source's own host's (logged, counted).
+        """
+        h = host.strip("[]").rstrip(".").lower()
+        try:
+            addrs = await _addresses(h, port, self._cache)
+        except RefusedURLError as exc:
+            raise refuse("fetch", exc.reason, f"connection to {host}:{port}", str(exc), source=self.source) from None
+        own: set[IPAddress] | None = None
+        for ip in addrs:
+            problem = address_problem(ip)
+            if problem and own is None:
+                own = set(await self._own_addresses())
+            if problem and ip not in (own or set()):
+                raise refuse("fetch", "private", f"connection to {host}:{port}", f"{h} is a {problem} address ({ip})", source=self.source)
+        return [str(ip) for ip in addrs]
 
     async def _own_addresses(self) -> list[IPAddress]:
         try:

@@ -18,6 +18,7 @@ import httpx
 from crawler import metrics
 from crawler.config import FetchSettings
 from crawler.errors import FetchError, PermanentFetchError, TransientFetchError
+from crawler.fetch.pinning import pinned_transport
 from crawler.fetch.politeness import RobotsCache, Slots
 from crawler.fetch.retry import backoff_delay, classify_status, parse_retry_after
 from crawler.netpolicy import OriginPolicy
@@ -46,10 +47,14 @@ class Fetcher:
             write=settings.read_timeout.total_seconds(),
             pool=settings.total_timeout.total_seconds(),
         )
+        limits = httpx.Limits(max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections)
+        if transport is None:
+            # Connections go to the addresses the address policy checked (crawler/fetch/pinning.py).
+            transport = pinned_transport(limits, _POLICY.get)
         self.client = httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent, "Accept-Language": "ru,en;q=0.5"},
             timeout=timeout,
-            limits=httpx.Limits(max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections),
+            limits=limits,
             follow_redirects=False,  # followed by hand: every hop goes through the address policy
             transport=transport,
             trust_env=False,
