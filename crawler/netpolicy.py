@@ -51,6 +51,14 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NUMERICISH = re.compile(r"[0-9a-fx.]+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Apprise (https://github.com/caronc/apprise) schemes whose URL host is the server Apprise connects to (generic endpoints and
+#: self-hosted services); the address policy applies to them. Other schemes talk to their
+#: service's fixed public API and carry tokens where the host would be.
+HOSTED_SCHEMES = frozenset(
+    "json jsons xml xmls form forms gotify gotifys ntfy ntfys matrix matrixs mmost mmosts rocket rockets "
+    "nctalk nctalks ncloud nclouds apprise apprises mqtt mqtts mailto mailtos kodi kodis xbmc xbmcs emby embys "
+    "jellyfin jellyfins signal signals".split()
+)
 #: Seconds a resolution result is reused.
 RESOLVE_TTL = 60.0
 
@@ -309,4 +317,4 @@ async def check_target(url: str, *, allow_private: bool, channel: str, safe: str
 _OPT_IN = "; alerts.allow_private_targets: true allows internal receivers"
 
 
-__all__ = ["OriginPolicy", "address_problem", "check_target", "check_target_now", "literal_address", "origin_of", "refuse", "system_resolve"]
+__all__ = ["HOSTED_SCHEMES", "OriginPolicy", "address_problem", "check_target", "check_target_now", "literal_address", "origin_of", "refuse", "system_resolve"]

@@ -169,7 +169,7 @@ def protect_settings(settings: Any) -> None:
         REDACTOR.add_target_url(w.url)
     for e in settings.email_channels():
         REDACTOR.add_secret(e.password)
-    from crawler.alert.apprise_channel import HOSTED_SCHEMES  # lazy: crawler.alert imports config
+    from crawler.netpolicy import HOSTED_SCHEMES
 
     for ap in a.apprise:
         scheme = ap.url.split("://", 1)[0].lower() if "://" in ap.url else ""

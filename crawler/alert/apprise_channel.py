@@ -17,15 +17,8 @@ from crawler.alert.channels import Channel
 from crawler.alert.render import Message, subject, text_body
 from crawler.config import AppriseChannel
 from crawler.errors import ConfigError, TransientDeliveryError
+from crawler.netpolicy import HOSTED_SCHEMES
 
-#: Apprise schemes whose URL host is the server Apprise connects to (generic endpoints and
-#: self-hosted services); the address policy applies to them. Other schemes talk to their
-#: service's fixed public API and carry tokens where the host would be.
-HOSTED_SCHEMES = frozenset(
-    "json jsons xml xmls form forms gotify gotifys ntfy ntfys matrix matrixs mmost mmosts rocket rockets "
-    "nctalk nctalks ncloud nclouds apprise apprises mqtt mqtts mailto mailtos kodi kodis xbmc xbmcs emby embys "
-    "jellyfin jellyfins signal signals".split()
-)
 
 
 class AppriseChannelImpl(Channel):
