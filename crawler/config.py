@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from crawler.errors import ConfigError
+from crawler.safeyaml import LimitError, load_config_yaml
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
@@ -35,19 +36,42 @@ def parse_duration(value: Any) -> timedelta:
         ValueError: on anything else (the message shows the accepted forms).
     """
     if isinstance(value, timedelta):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return timedelta(seconds=float(value))
-    if isinstance(value, str):
-        m = _DURATION_RE.match(value)
-        if m:
-            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
-        if value.strip().upper().startswith("P"):  # ISO 8601, e.g. PT15M
-            try:
-                return TypeAdapter(timedelta).validate_python(value.strip())
-            except ValidationError:
-                pass
-    raise ValueError(f"expected a duration like 90s, 15m, 2h or 1d, got {value!r}")
+        return _bounded(value)
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return _bounded(timedelta(seconds=float(value)))
+        if isinstance(value, str):
+            m = _DURATION_RE.match(value)
+            if m:
+                return _bounded(timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)]))
+            if value.strip().upper().startswith("P"):  # ISO 8601, e.g. PT15M
+                try:
+                    return _bounded(TypeAdapter(timedelta).validate_python(value.strip()))
+                except ValidationError:
+                    pass
+    except OverflowError:
+        raise ValueError(f"duration {str(value)[:40]!r} is too long (at most {MAX_DURATION.days} days)") from None
+    raise ValueError(f"expected a duration like 90s, 15m, 2h or 1d, got {str(value)[:80]!r}")
+
+
+#: Longest duration accepted anywhere in the config (larger values overflow date arithmetic).
+MAX_DURATION = timedelta(days=3650)
+#: Shortest poll interval (``crawl.interval``, ``sources[].interval``): 0 would poll in a loop.
+MIN_INTERVAL = timedelta(seconds=1)
+
+
+def _bounded(td: timedelta) -> timedelta:
+    if td < timedelta(0):
+        raise ValueError("a duration cannot be negative")
+    if td > MAX_DURATION:
+        raise ValueError(f"duration is too long (at most {MAX_DURATION.days} days)")
+    return td
+
+
+def _interval_floor(td: timedelta | None) -> timedelta | None:
+    if td is not None and td < MIN_INTERVAL:
+        raise ValueError(f"too short: at least {MIN_INTERVAL.total_seconds():g}s (0 would poll in a loop)")
+    return td
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -62,6 +86,33 @@ class DatabaseSettings(_Model):
 
     #: Any SQLAlchemy URL; relative SQLite paths are relative to the working directory.
     url: str = "sqlite:///mosnews.db"
+
+    @field_validator("url")
+    @classmethod
+    def _parseable(cls, v: str) -> str:
+        return check_database_url(v)
+
+
+def check_database_url(url: str) -> str:
+    """Return ``url`` if SQLAlchemy can parse it and its host is plausible.
+
+    Raises:
+        ValueError: with a message that never contains the URL (it may hold a password).
+    """
+    from sqlalchemy.engine import make_url
+
+    hint = "expected scheme://user:password@host/db; write @ : / % in the password as %40 %3A %2F %25 (the value is not shown)"
+    try:
+        u = make_url(url)
+    except Exception:
+        raise ValueError(f"not a database URL: {hint}") from None
+    if u.host is not None and ("@" in u.host or "/" in u.host):
+        raise ValueError(f"the host part contains '@': an unescaped '@' in the password? {hint}")
+    try:
+        u.port  # noqa: B018 - parse check
+    except ValueError:
+        raise ValueError(f"the port is not a number: {hint}") from None
+    return url
 
 
 class FetchSettings(_Model):
@@ -93,8 +144,8 @@ class FetchSettings(_Model):
 class CrawlSettings(_Model):
     """How often and how far back sources are crawled."""
 
-    #: Poll interval per source (each source gets its own jitter).
-    interval: Duration = timedelta(minutes=15)
+    #: Poll interval per source (each source gets its own jitter); at least :data:`MIN_INTERVAL`.
+    interval: Annotated[Duration, AfterValidator(_interval_floor)] = timedelta(minutes=15)
     #: Random delay added to each poll, up to this fraction of the interval.
     jitter: float = Field(0.2, ge=0, le=1)
     #: How far back a source's first crawl follows pagination.
@@ -105,6 +156,10 @@ class CrawlSettings(_Model):
     concurrency: int = Field(8, ge=1)
     #: A source that yielded nothing on this many consecutive successful crawls of non-empty pages is flagged.
     markup_change_after: int = Field(3, ge=1)
+    #: A detail page that failed to download is retried on later crawls for this long, then given up.
+    detail_retry_for: Duration = timedelta(days=2)
+    #: First wait before a failed detail page is tried again; doubles per failure, at most 6 h.
+    detail_backoff: Duration = timedelta(minutes=5)
 
 
 class SelectorProfile(_Model):
@@ -135,12 +190,14 @@ class SourceSettings(_Model):
     url: str
     enabled: bool = True
     #: Overrides ``crawl.interval`` for this source.
-    interval: Duration | None = None
+    interval: Annotated[Duration | None, AfterValidator(_interval_floor)] = None
     #: Forces the page charset (e.g. ``windows-1251``) instead of header/meta/detection.
     encoding: str | None = None
     #: Name of a profile in ``profiles`` tried first, or inline selectors.
     profile: str | None = None
     selectors: SelectorProfile | None = None
+    #: Other origins (``scheme://host[:port]``) this source may fetch from besides its own URL's.
+    origins: list[str] = Field(default_factory=list)
 
     @field_validator("url")
     @classmethod
@@ -148,6 +205,14 @@ class SourceSettings(_Model):
         if not re.match(r"^https?://[^/\s]+/", v):
             raise ValueError(f"expected an http(s) URL ending in a path, got {v!r}")
         return v
+
+    @field_validator("origins")
+    @classmethod
+    def _origins(cls, v: list[str]) -> list[str]:
+        for o in v:
+            if not re.fullmatch(r"https?://[^/\s?#@]+/?", o):
+                raise ValueError(f"expected an origin like https://host or http://host:8080 (no path), got {o!r}")
+        return [o.rstrip("/") for o in v]
 
     @field_validator("encoding")
     @classmethod
@@ -181,6 +246,20 @@ class DedupSettings(_Model):
     encoder_threads: int = Field(2, ge=1)
 
 
+def _check_filters(v: dict[str, Any]) -> dict[str, Any]:
+    """Compile a channel's ``filters`` now, so a bad regex stops the config load (exit 2)."""
+    from crawler.alert.filters import compile_filters  # lazy: crawler.alert imports this module
+
+    try:
+        compile_filters(v)
+    except ConfigError as exc:
+        raise ValueError(str(exc).removeprefix("filters: ").removeprefix("filters.")) from None
+    return v
+
+
+Filters = Annotated[dict[str, Any], AfterValidator(_check_filters)]
+
+
 class WebhookChannel(_Model):
     """A Standard Webhooks receiver."""
 
@@ -205,7 +284,7 @@ class WebhookChannel(_Model):
             raise ValueError("the secret is too short: use at least 16 random bytes (the value is not shown)")
         return v
     timeout: Duration = timedelta(seconds=10)
-    filters: dict[str, Any] = Field(default_factory=dict)
+    filters: Filters = Field(default_factory=dict)
     digest: Duration | None = None
     updates: Duration | None = None
 
@@ -223,7 +302,7 @@ class EmailChannel(_Model):
     from_: str = Field(alias="from")
     to: list[str]
     timeout: Duration = timedelta(seconds=30)
-    filters: dict[str, Any] = Field(default_factory=dict)
+    filters: Filters = Field(default_factory=dict)
     digest: Duration | None = None
     updates: Duration | None = None
     #: PEM file of CA certificates to trust for this server's TLS (default: the system store).
@@ -233,6 +312,8 @@ class EmailChannel(_Model):
     def _tls_modes(self) -> EmailChannel:
         if self.starttls and self.ssl:
             raise ValueError("choose one of starttls (port 587) or ssl (port 465), not both")
+        if self.port == 465 and not self.ssl:
+            raise ValueError("port 465 expects implicit TLS: set ssl: true")
         return self
 
 
@@ -241,7 +322,7 @@ class AppriseChannel(_Model):
 
     name: str | None = None
     url: str
-    filters: dict[str, Any] = Field(default_factory=dict)
+    filters: Filters = Field(default_factory=dict)
     digest: Duration | None = None
     updates: Duration | None = None
     #: Deadline for one notification through Apprise.
@@ -279,6 +360,8 @@ class AlertSettings(_Model):
     lease: Duration = timedelta(seconds=60)
     #: Deliveries sent at once by one dispatcher.
     concurrency: int = Field(4, ge=1)
+    #: Allow webhook/Apprise targets on private, loopback or link-local addresses (an internal receiver).
+    allow_private_targets: bool = False
     operator: OperatorAlertSettings = Field(default_factory=OperatorAlertSettings)
 
 
@@ -419,12 +502,15 @@ def load_settings(path: str | Path, *, env: dict[str, str] | None = None) -> Set
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read config file: {exc}") from None
     try:
-        raw = yaml.safe_load(text)
+        raw = load_config_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{p}: YAML syntax error{where}: {problem}") from None
+        kind = "YAML refused" if isinstance(exc, LimitError) else "YAML syntax error"
+        raise ConfigError(f"{p}: {kind}{where}: {problem}") from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # a constructor PyYAML does not guard
+        raise ConfigError(f"{p}: cannot read YAML: {type(exc).__name__}") from None
     return settings_from_dict(raw, env=env, origin=str(p))
 
 

@@ -4,7 +4,9 @@ Jobs use an interval trigger with jitter, ``max_instances=1`` and
 ``coalesce=True`` (a slow source never overlaps itself and missed runs collapse
 into one), a misfire grace of half the interval, and staggered first runs. The
 alert dispatcher, periodic health checks and the /healthz + /metrics server run
-beside the scheduler in the same event loop.
+beside the scheduler in the same event loop. The dispatcher is supervised: if it dies
+(any exception, e.g. a channel that cannot be built), that is an ERROR line, /healthz
+answers 503 naming it, and it is restarted with backoff (:meth:`Daemon._supervise`).
 
 SIGTERM/SIGINT set the stop event: no new jobs start, running ones get
 :data:`SHUTDOWN_GRACE` seconds to finish (each article is written in one
@@ -17,6 +19,7 @@ import asyncio
 import logging
 import random
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.config import Settings, SourceSettings
 from crawler.errors import MosnewsError
+from crawler.metrics import TASK_RESTARTS
 from crawler.pipeline import Pipeline
 from storage import Store
 from storage.lock import daemon_lock
@@ -34,6 +38,8 @@ log = logging.getLogger("mosnews.daemon")
 SHUTDOWN_GRACE = 20.0
 #: First runs are spread over this many seconds (or the interval, if shorter).
 STARTUP_SPREAD = 30.0
+#: Longest wait (seconds) before a dead background task is restarted.
+RESTART_MAX = 60.0
 #: How often operator health checks and the search index refresh run.
 HOUSEKEEPING_EVERY = timedelta(minutes=5)
 
@@ -55,10 +61,46 @@ class Daemon:
         self.scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
         self.jobs_done = 0
+        #: Background tasks that died and have not yet run again successfully: ``{name: error}``.
+        self.task_errors: dict[str, str] = {}
 
     def ready(self) -> bool:
-        """True while the scheduler is running (for /healthz)."""
+        """True while the scheduler is running and no background task is dead (for /healthz)."""
         return self.scheduler is not None and self.scheduler.running and not self.stop.is_set()
+
+    def problems(self) -> dict[str, str]:
+        """Dead background tasks, ``{name: "ExceptionType: message"}`` (for /healthz)."""
+        return dict(self.task_errors)
+
+    async def _supervise(self, name: str, body: Callable[[], Awaitable[None]]) -> None:
+        """Run ``body`` until :attr:`stop`; when it dies, log an ERROR, mark ``name`` dead (failing
+        /healthz), count ``mosnews_task_restarts_total{task}`` and restart it after a backoff
+        (1 s doubling to :data:`RESTART_MAX` s). ``body`` calls :meth:`_task_ok` when it works again."""
+        delay = 1.0
+        while not self.stop.is_set():
+            try:
+                await body()
+                if self.stop.is_set():
+                    return
+                raise RuntimeError("returned while the daemon runs")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                from crawler.redact import REDACTOR
+
+                self.task_errors[name] = REDACTOR.redact(f"{type(exc).__name__}: {exc}")[:500]
+                TASK_RESTARTS.labels(name).inc()
+                log.error("background task %s died: %s; restarting in %.0fs", name, self.task_errors[name], delay, exc_info=True)
+            try:
+                await asyncio.wait_for(self.stop.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+            delay = min(delay * 2, RESTART_MAX)
+
+    def _task_ok(self, name: str) -> None:
+        """``name`` works again (e.g. a dispatch pass completed): /healthz stops reporting it."""
+        if self.task_errors.pop(name, None) is not None:
+            log.info("background task %s is running again", name)
 
     async def _crawl_job(self, source: SourceSettings) -> None:
         task = asyncio.current_task()
@@ -141,7 +183,7 @@ class Daemon:
             self.scheduler = scheduler
             scheduler.start()
             log.info("daemon started: %d sources scheduled on %s", len(self.settings.enabled_sources()), self.store.safe_url)
-            side = [asyncio.create_task(self._dispatch_loop(), name="alerts")]
+            side = [asyncio.create_task(self._supervise("alerts", self._dispatch_loop), name="alerts")]
             if self.settings.server.enabled:
                 side.append(asyncio.create_task(self._serve_http(), name="http"))
             try:
@@ -176,13 +218,13 @@ class Daemon:
     async def _dispatch_loop(self) -> None:
         from crawler.alert import Dispatcher
 
-        await Dispatcher(self.settings, self.store).run_forever(self.stop)
+        await Dispatcher(self.settings, self.store).run_forever(self.stop, on_pass=lambda: self._task_ok("alerts"))
 
     async def _serve_http(self) -> None:
         try:
             from crawler.observe import serve_http
 
-            await serve_http(self.settings.server, self.store, self.ready, self.stop)
+            await serve_http(self.settings.server, self.store, self.ready, self.stop, problems=self.problems)
         except asyncio.CancelledError:
             raise
         except MosnewsError as exc:  # e.g. the port is taken: say so in one line, keep crawling

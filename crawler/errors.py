@@ -7,6 +7,7 @@
     ├── FetchError             a page could not be fetched
     │   ├── TransientFetchError    timeouts, resets, 5xx, 429: retried later
     │   └── PermanentFetchError    4xx, robots.txt disallow, body too large
+    │       └── RefusedURLError        the address policy refused the URL before connecting
     ├── ParseError             a page yielded no usable article or list
     │   └── MarkupChangedError     a source stopped yielding items/fields
     ├── StorageError           database unreachable, locked, schema mismatch
@@ -55,6 +56,19 @@ class TransientFetchError(FetchError):
 
 class PermanentFetchError(FetchError):
     """Not worth retrying soon: 4xx (but 429), robots.txt disallow, body over the size cap."""
+
+
+class RefusedURLError(PermanentFetchError):
+    """The address policy (:mod:`crawler.netpolicy`) refused a URL before any connection:
+    another origin than the source's, or a private/loopback/link-local/… address.
+
+    Attributes:
+        reason: a short machine label (``origin``, ``numeric``, ``private``, …).
+    """
+
+    def __init__(self, message: str, *, url: str = "", reason: str = "") -> None:
+        super().__init__(message, url=url)
+        self.reason = reason
 
 
 class ParseError(MosnewsError):

@@ -36,3 +36,9 @@ JOB_DURATION = Histogram(
 CRAWLS = Counter("mosnews_crawls", "Source crawls", ["result"], registry=REGISTRY)
 #: Alert deliveries waiting (pending) in the outbox, refreshed by the dispatcher.
 OUTBOX_BACKLOG = Gauge("mosnews_outbox_backlog", "Pending alert deliveries", registry=REGISTRY)
+#: URLs refused by the address policy before connecting: ``where`` is ``fetch`` or ``alert``,
+#: ``reason`` ``origin`` (another origin), ``numeric`` (numeric-encoded host), ``private`` (a
+#: private, loopback, link-local, CGNAT, multicast, IPv4-mapped or reserved address), ``unresolved``.
+REFUSED = Counter("mosnews_refused_urls", "URLs refused by the address policy before connecting", ["where", "reason"], registry=REGISTRY)
+#: Background tasks of the daemon (``alerts``, ``http``) that died and were restarted.
+TASK_RESTARTS = Counter("mosnews_task_restarts", "Daemon background tasks restarted after dying", ["task"], registry=REGISTRY)

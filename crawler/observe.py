@@ -70,6 +70,8 @@ class JsonFormatter(logging.Formatter):
         out.update(_fields(record))
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already formatted (and redacted) by crawler.redact
+            out["exc"] = record.exc_text
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
@@ -83,6 +85,8 @@ class TextFormatter(logging.Formatter):
             parts.append(f"{k}={json.dumps(sv, ensure_ascii=False) if (not sv or ' ' in sv or '=' in sv) else sv}")
         if record.exc_info:
             parts.append("exc=" + json.dumps(self.formatException(record.exc_info), ensure_ascii=False))
+        elif record.exc_text:  # already formatted (and redacted) by crawler.redact
+            parts.append("exc=" + json.dumps(record.exc_text, ensure_ascii=False))
         return " ".join(parts).replace("\r", "\\r").replace("\n", "\\n")
 
 
@@ -98,7 +102,8 @@ def setup_logging(settings: LoggingSettings, *, level: str | None = None, stream
         The installed handler (tests may remove it).
 
     Uvicorn's own loggers are routed through the same handler; httpx, alembic and APScheduler
-    are kept at WARNING unless the level is DEBUG.
+    are kept at WARNING unless the level is DEBUG. Every root handler gets
+    :data:`crawler.redact.REDACTOR` (configured secrets and target URLs are masked).
     """
     root = logging.getLogger()
     for h in list(root.handlers):
@@ -109,6 +114,10 @@ def setup_logging(settings: LoggingSettings, *, level: str | None = None, stream
     handler.setFormatter(JsonFormatter() if settings.format == "json" else TextFormatter())
     handler.addFilter(_SourceFilter())
     root.addHandler(handler)
+    # Secrets are masked for every logger's records, ours and the libraries' (crawler/redact.py).
+    from crawler.redact import install
+
+    install(root.handlers)
     root.setLevel(level or settings.level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         lg = logging.getLogger(name)
@@ -171,13 +180,15 @@ def progress(items: Iterable[T], *, total: int | None, description: str, logger:
 # --- HTTP --------------------------------------------------------------------------
 
 
-def make_app(store: Any, ready: Callable[[], bool]) -> Any:
+def make_app(store: Any, ready: Callable[[], bool], problems: Callable[[], dict[str, str]] | None = None) -> Any:
     """The starlette app: ``GET /healthz`` and ``GET /metrics``.
 
     ``/healthz``: 200 ``{"status": "ok", "scheduler": true, "database": true}`` when
     ``ready()`` is true and ``SELECT 1`` succeeds on ``store.read_engine``; else 503
     with ``"status": "unavailable"`` and the failing part ``false`` (plus ``"error"``).
     ``/metrics``: Prometheus text format of :data:`crawler.metrics.REGISTRY`.
+    ``problems``: ``() -> {task: error}`` of dead background tasks (the daemon's alert
+    dispatcher); any entry makes ``/healthz`` 503 with ``"tasks": {…}``.
     """
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
     from sqlalchemy import text
@@ -204,6 +215,14 @@ def make_app(store: Any, ready: Callable[[], bool]) -> Any:
         except Exception as exc:
             body["error"] = f"database: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
         ok = body["scheduler"] and body["database"]
+        if problems is not None:
+            try:
+                dead = dict(problems())
+            except Exception as exc:
+                dead = {"problems()": str(exc)}
+            if dead:
+                body["tasks"] = dead
+                ok = False
         if not ok:
             body["status"] = "unavailable"
         return JSONResponse(body, status_code=200 if ok else 503)
@@ -250,6 +269,7 @@ async def serve_http(
     stop: asyncio.Event,
     *,
     bound: Callable[[str, int], None] | None = None,
+    problems: Callable[[], dict[str, str]] | None = None,
 ) -> None:
     """Serve ``/healthz`` and ``/metrics`` on ``settings.host:settings.port`` until ``stop`` is set.
 
@@ -261,6 +281,7 @@ async def serve_http(
     Args:
         ready: true while the scheduler runs (called per ``/healthz`` request).
         bound: called with ``(host, port)`` once listening (useful with ``port: 0``).
+        problems: dead background tasks, see :func:`make_app`.
 
     Raises:
         ConfigError: the address cannot be bound.
@@ -273,7 +294,7 @@ async def serve_http(
         log.warning("health/metrics endpoint listens on a non-loopback address", extra={"host": settings.host})
     sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(make_app(store, ready), log_config=None, access_log=False, lifespan="off", host=host, port=port)
+    config = uvicorn.Config(make_app(store, ready, problems), log_config=None, access_log=False, lifespan="off", host=host, port=port)
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="mosnews-http")
     try:

@@ -6,7 +6,8 @@ serves both ``mosnews crawl`` (one pass) and the daemon (one job per source).
 Incremental rule: a source's first crawl (``sources.backfilled`` false) follows
 the pager back to ``crawl.since``; later crawls send a conditional GET for the
 first list page and follow the pager only while a page still shows items not
-in the database, so a detail page that failed once is retried next time.
+in the database. A detail page whose download failed is kept in ``pending_details`` and
+retried on later crawls with backoff (even after a 304) until it succeeds or is given up.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from crawler import metrics
 from crawler.config import SelectorProfile, Settings, SourceSettings, now_utc
 from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, story_title
 from crawler.dedup.method import META_KEY, method_of
-from crawler.errors import FetchError, MosnewsError, ParseError, StorageError
+from crawler.errors import FetchError, MosnewsError, ParseError, RefusedURLError, StorageError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
+from crawler.netpolicy import OriginPolicy
 from crawler.parse import decode_html, parse_article, parse_list
 from crawler.parse.profiles import resolve_profile
 from crawler.types import ListItem, ParsedArticle, StoryDecision
-from storage import Store
+from storage import Store, pending
 from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
 from storage.stories import attach_lone_article, stories_version
 
@@ -53,7 +55,7 @@ class SourceReport:
     new: int = 0
     updated: int = 0
     stories_created: int = 0
-    #: Detail pages that could not be fetched or parsed (retried next crawl).
+    #: Detail pages that could not be fetched or parsed (failed downloads are kept as pending work).
     failed: int = 0
     #: Of those, pages fetched but not parsed (kept raw; the markup-change signal).
     unparsed: int = 0
@@ -108,6 +110,14 @@ class Pipeline:
         self._stories_version: str | None = None
         #: Source crawls running now (the last one to finish settles out-of-order days).
         self._active = 0
+        self._policies: dict[str, OriginPolicy] = {}
+
+    def policy(self, source: SourceSettings) -> OriginPolicy:
+        """The source's address policy (its own origin plus ``sources[].origins``; docs/security.md)."""
+        pol = self._policies.get(source.id)
+        if pol is None:
+            pol = self._policies[source.id] = OriginPolicy(source.url, source.origins, source=source.id)
+        return pol
 
     async def open(self) -> None:
         """Sync configured sources into the DB and load the detector's window of recent features."""
@@ -218,6 +228,7 @@ class Pipeline:
                 url,
                 etag=row.list_etag if (first and row and not backfill) else None,
                 last_modified=row.list_last_modified if (first and row and not backfill) else None,
+                policy=self.policy(source),
             )
             report.pages += 1
             if first:
@@ -237,7 +248,8 @@ class Pipeline:
                 reached_end = True
                 break
             empty = False
-            items = [i for i in page.items if i.url not in seen]
+            # Links to other origins are never followed (one refusal line each; docs/security.md).
+            items = [i for i in page.items if i.url not in seen and self.policy(source).permits(i.url)]
             seen.update(i.url for i in items)
             known = await asyncio.to_thread(self.store.known_titles, [i.url for i in items])
             older = [i for i in items if i.published_at is not None and i.published_at < since_dt]
@@ -251,13 +263,26 @@ class Pipeline:
                 break
             if not backfill and all(i.url in known for i in items):
                 break
-            if page.next_url is None or page.next_url in seen:
+            if page.next_url is None or page.next_url in seen or not self.policy(source).permits(page.next_url):
                 reached_end = True
                 break
             seen.add(url)
             url = page.next_url
 
-        stored = await self._process_items(source, todo, (label, profile), report, slog, alert=not (backfill and self.settings.alerts.first_run == "skip"))
+        # Detail pages that failed on an earlier crawl are retried when due (storage/pending.py),
+        # even when this crawl saw a 304 or a fully known first page.
+        tracked = await asyncio.to_thread(pending.urls, self.store, source.id)
+        retry: list[pending.PendingItem] = []
+        if tracked:
+            in_todo = {i.url for i in todo}
+            retry = [p for p in await asyncio.to_thread(pending.due, self.store, source.id, self.clock()) if p.url not in in_todo]
+        skip = self.settings.alerts.first_run == "skip"
+        stored = await self._process_items(source, todo, (label, profile), report, slog, alert=not (backfill and skip), backfill=backfill, tracked=tracked)
+        for was_backfill in (True, False):
+            group = [ListItem(p.url, p.title, p.published_at, p.lead) for p in retry if p.backfill == was_backfill]
+            if group:
+                slog.info("retrying %d detail page(s) that failed before", len(group))
+                await self._process_items(source, group, (label, profile), report, slog, alert=not (was_backfill and skip), backfill=was_backfill, tracked=tracked)
         if todo and stored == 0 and report.unparsed >= min(2, len(todo)) and empty is False:
             empty = True  # every detail page came back but none parsed: markup change (not a network problem)
         return CrawlOutcome(
@@ -280,11 +305,16 @@ class Pipeline:
         slog: logging.LoggerAdapter[logging.Logger],
         *,
         alert: bool,
+        backfill: bool = False,
+        tracked: set[str] | frozenset[str] = frozenset(),
     ) -> int:
-        """Fetch and parse detail pages concurrently, then dedup+store them oldest first. Returns articles stored."""
+        """Fetch and parse detail pages concurrently, then dedup+store them oldest first. Returns articles stored.
+
+        A page whose download fails is kept as pending work (``backfill`` is remembered with it);
+        a page in ``tracked`` (already pending) that downloads is removed from it."""
         far_future = datetime.max.replace(tzinfo=MOSCOW)
         items = sorted(items, key=lambda i: i.published_at or far_future)
-        parsed = await asyncio.gather(*(self._fetch_article(source, it, profile, report, slog) for it in items))
+        parsed = await asyncio.gather(*(self._fetch_article(source, it, profile, report, slog, backfill=backfill, tracked=tracked) for it in items))
         good = [(it, a) for it, a in zip(items, parsed) if a is not None]
         report.failed += len(items) - len(good)
         if not good:
@@ -305,12 +335,20 @@ class Pipeline:
         profile: tuple[str | None, SelectorProfile | None],
         report: SourceReport,
         slog: logging.LoggerAdapter[logging.Logger],
+        *,
+        backfill: bool = False,
+        tracked: set[str] | frozenset[str] = frozenset(),
     ) -> ParsedArticle | None:
         try:
-            res = await self.fetcher.fetch(item.url)
+            res = await self.fetcher.fetch(item.url, policy=self.policy(source))
+        except RefusedURLError:
+            return None  # the policy already logged and counted the refusal (one line per refusal)
         except FetchError as exc:
             slog.warning("detail %s skipped: %s", item.url, describe_error(exc))
+            await self._remember_failure(source, item, describe_error(exc), backfill, slog)
             return None
+        if item.url in tracked:
+            await asyncio.to_thread(pending.resolve, self.store, [item.url])
         # The raw body is kept before parsing, so a page the parser cannot read today is not
         # lost: `mosnews reparse` recovers it after a parser fix, without the network.
         await asyncio.to_thread(
@@ -327,6 +365,18 @@ class Pipeline:
         if article.published_at is None and item.published_at is not None:
             article = _with_date(article, item.published_at)
         return article
+
+    async def _remember_failure(
+        self, source: SourceSettings, item: ListItem, error: str, backfill: bool, slog: logging.LoggerAdapter[logging.Logger]
+    ) -> None:
+        """Keep a failed detail page as pending work (retried with backoff; given up after ``crawl.detail_retry_for``)."""
+        crawl = self.settings.crawl
+        status = await asyncio.to_thread(
+            pending.record_failure, self.store, source.id, pending.PendingItem(item.url, item.title, item.published_at, item.lead, backfill),
+            error, self.clock(), backoff=crawl.detail_backoff, retry_for=crawl.detail_retry_for,
+        )
+        if status == "given_up":
+            slog.warning("detail %s given up after failing for crawl.detail_retry_for (%s)", item.url, crawl.detail_retry_for)
 
     async def _store_one(self, source: SourceSettings, article: ParsedArticle, feats: Features, report: SourceReport, *, alert: bool) -> None:
         write = ArticleWrite(

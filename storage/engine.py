@@ -42,8 +42,8 @@ def normalize_url(url: str) -> str:
     """
     try:
         u = make_url(url)
-    except Exception as exc:  # sqlalchemy.exc.ArgumentError
-        raise StorageError(f"database.url: cannot parse {url!r}: {exc}") from None
+    except Exception:  # sqlalchemy.exc.ArgumentError
+        raise StorageError("database.url: not a database URL SQLAlchemy can parse (the value is not shown)") from None
     if u.drivername in ("postgresql", "postgres"):
         u = u.set(drivername="postgresql+psycopg")
     return u.render_as_string(hide_password=False)

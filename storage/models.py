@@ -2,7 +2,7 @@
 
 Public tables: ``sources``, ``articles``, ``stories``, the ``releases`` view
 (created by the migration), ``alert_outbox`` and ``alert_deliveries``.
-Internal tables: ``raw_pages``, ``article_features``, ``story_overrides``, ``meta``.
+Internal tables: ``raw_pages``, ``pending_details``, ``article_features``, ``story_overrides``, ``meta``.
 
 All timestamps are aware UTC (:class:`storage.types.UTCDateTime`): ISO 8601
 ``YYYY-MM-DDTHH:MM:SSZ`` text on SQLite, ``timestamptz`` on PostgreSQL.
@@ -109,6 +109,30 @@ class RawPage(SQLModel, table=True):
     content_type: Optional[str] = None
     #: zlib-compressed response body bytes (as received, before decoding).
     body: bytes = Field(sa_type=LargeBinary)
+
+
+class PendingDetail(SQLModel, table=True):
+    """A detail page whose download failed: retried on later crawls of its source with backoff,
+    until it succeeds (the row is deleted) or ``crawl.detail_retry_for`` passes (``given_up``)."""
+
+    __tablename__ = "pending_details"
+    __table_args__ = (Index("ix_pending_details_source_next", "source_id", "next_attempt_at"),)
+
+    url: str = Field(primary_key=True, max_length=2048)
+    source_id: str = Field(foreign_key="sources.id", max_length=64)
+    #: ``pending`` (will be retried) or ``given_up``.
+    status: str = Field(default="pending", max_length=16)
+    #: What the list page showed (used when the page is retried).
+    title: Optional[str] = Field(default=None, sa_type=Text)
+    published_at: Optional[datetime] = _ts()
+    lead: Optional[str] = Field(default=None, sa_type=Text)
+    #: Found by the source's first (backfill) crawl: its story does not alert with ``first_run: skip``.
+    backfill: bool = False
+    attempts: int = 0
+    first_failed_at: Optional[datetime] = _ts()
+    last_attempt_at: Optional[datetime] = _ts()
+    next_attempt_at: Optional[datetime] = _ts()
+    last_error: Optional[str] = Field(default=None, sa_type=Text)
 
 
 class ArticleFeatures(SQLModel, table=True):

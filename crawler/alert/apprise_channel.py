@@ -17,6 +17,8 @@ from crawler.alert.channels import Channel
 from crawler.alert.render import Message, subject, text_body
 from crawler.config import AppriseChannel
 from crawler.errors import ConfigError, TransientDeliveryError
+from crawler.netpolicy import HOSTED_SCHEMES
+
 
 
 class AppriseChannelImpl(Channel):
@@ -31,6 +33,16 @@ class AppriseChannelImpl(Channel):
         probe = apprise.Apprise()
         if not probe.add(cfg.url):
             raise ConfigError(f"alerts channel {key}: Apprise does not understand this {self.scheme}:// URL")
+        self._target: str | None = None
+        if self.scheme.lower() in HOSTED_SCHEMES:
+            host = str(getattr(probe[0], "host", "") or "")
+            port = getattr(probe[0], "port", None)
+            if host:
+                h = f"[{host}]" if ":" in host else host
+                self._target = f"{'https' if getattr(probe[0], 'secure', False) else 'http'}://{h}{f':{port}' if port else ''}/"
+
+    def target(self) -> str | None:
+        return self._target
 
     def label(self) -> str:
         return f"{self.key} ({self.scheme}://…)"
@@ -44,6 +56,7 @@ class AppriseChannelImpl(Channel):
         return {"kind": "apprise", "title": subject(msg), "body": text_body(msg)}
 
     async def send(self, payload: dict[str, Any], message_id: str) -> str:
+        await self.check_target()
         ap = apprise.Apprise()
         ap.add(self.cfg.url)
         t = self.timeout.total_seconds()

@@ -18,7 +18,8 @@ from urllib.parse import quote, quote_plus, urlsplit
 from crawler.alert.filters import StoryFilter, compile_filters
 from crawler.alert.render import Message
 from crawler.config import Settings
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, PermanentDeliveryError, RefusedURLError
+from crawler.netpolicy import check_target, check_target_now
 
 REDACTED = "***"
 
@@ -91,12 +92,49 @@ class Channel(ABC):
         """``text`` with this channel's secrets masked."""
         return redact(text, self.secrets())
 
+    #: ``alerts.allow_private_targets`` (set by :func:`build_channels`).
+    allow_private: bool = False
+
+    def target(self) -> str | None:
+        """``scheme://host[:port]/`` this channel connects to, when the address policy applies (else ``None``)."""
+        return None
+
+    def check_target_now(self) -> None:
+        """Load-time address check of :meth:`target` (no name resolution).
+
+        Raises:
+            ConfigError: the target is a private/loopback/… or numeric-encoded address and
+                ``alerts.allow_private_targets`` is not set (logged and counted once).
+        """
+        url = self.target()
+        if url is None:
+            return
+        try:
+            check_target_now(url, allow_private=self.allow_private, channel=self.key, safe=safe_url(url))
+        except RefusedURLError as exc:
+            raise ConfigError(f"alerts channel {self.key}: {exc}") from None
+
+    async def check_target(self) -> None:
+        """Send-time address check of :meth:`target` (the host name is resolved).
+
+        Raises:
+            PermanentDeliveryError: the target is refused (the delivery is dead-lettered at once).
+        """
+        url = self.target()
+        if url is None:
+            return
+        try:
+            await check_target(url, allow_private=self.allow_private, channel=self.key, safe=safe_url(url))
+        except RefusedURLError as exc:
+            raise PermanentDeliveryError(str(exc)) from None
+
 
 def build_channels(settings: Settings) -> list[Channel]:
     """Every configured channel, in config order (webhooks, email, apprise).
 
     Raises:
-        ConfigError: duplicate channel names, a bad filter, an invalid webhook secret or Apprise URL
+        ConfigError: duplicate channel names, a bad filter, an invalid webhook secret or Apprise URL,
+            a webhook/Apprise target on a private address without ``alerts.allow_private_targets``
             (messages never contain the secret).
     """
     from crawler.alert.apprise_channel import AppriseChannelImpl
@@ -113,6 +151,8 @@ def build_channels(settings: Settings) -> list[Channel]:
         out.append(AppriseChannelImpl(ap.name or f"apprise:{i}", ap))
     seen: set[str] = set()
     for ch in out:
+        ch.allow_private = a.allow_private_targets
+        ch.check_target_now()
         if ch.key in seen:
             raise ConfigError(f"alerts: channel name {ch.key!r} is used twice")
         if not re.fullmatch(r"[\w:.@-]{1,128}", ch.key):

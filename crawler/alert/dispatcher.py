@@ -229,15 +229,18 @@ class Dispatcher:
         report.failed += 1
         log.warning("alert %s to %s failed (attempt %d), retry in %.0fs: %s", c.message_id, ch.label(), c.attempts, delay.total_seconds(), message)
 
-    async def run_forever(self, stop: asyncio.Event) -> None:
+    async def run_forever(self, stop: asyncio.Event, *, on_pass: Callable[[], None] | None = None) -> None:
         """Call :meth:`dispatch_due` every ``alerts.dispatch_every`` until ``stop`` is set.
 
-        Errors of one pass are logged (redacted) and the loop goes on.
+        Errors of one pass are logged (redacted) and the loop goes on. ``on_pass`` is called after
+        every pass that completed (the daemon's supervisor uses it as a heartbeat).
         """
         every = max(self.alerts.dispatch_every.total_seconds(), 0.05)
         while not stop.is_set():
             try:
                 await self.dispatch_due()
+                if on_pass is not None:
+                    on_pass()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -2,7 +2,16 @@
 
 ``starttls: true`` (port 587) upgrades with STARTTLS; ``ssl: true`` (port 465) is
 implicit TLS; both verify the server certificate (system store, or ``ca_file``).
-Passwords go to ``AUTH`` as given: ``%``, ``@``, ``;`` need no escaping.
+Passwords go to ``AUTH`` as given: ``%``, ``@``, ``;`` need no escaping, and non-ASCII
+user names and passwords (``пароль``) are sent as UTF-8 inside the base64 of AUTH PLAIN /
+LOGIN / CRAM-MD5 (RFC 4954 §4 carries SASL octets; RFC 4616 defines PLAIN's fields as UTF-8),
+where stdlib :mod:`smtplib` would raise ``UnicodeEncodeError`` (see :class:`_Utf8Auth`).
+
+TLS mode mismatches are detected and are permanent errors with a clear message, not
+timeouts retried for ``alerts.retry_for``: ``starttls``/plain against a port that speaks
+implicit TLS (no greeting arrives; a TLS handshake on the same port succeeds) says
+"port N expects implicit TLS: set ssl: true"; ``ssl: true`` against a plain port says
+"port N speaks plain SMTP…".
 The message has text and HTML parts (UTF-8), an RFC 2047-encoded Russian subject,
 and a ``Message-ID`` derived from the delivery's stable id, frozen at first render,
 so a retried alert is the same message to the mailbox.
@@ -15,6 +24,8 @@ which are therefore retried within ``alerts.retry_for``) are permanent.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hmac
 import smtplib
 import socket
 import ssl
@@ -27,6 +38,71 @@ from crawler.alert.channels import Channel
 from crawler.alert.render import Message, html_body, subject, text_body
 from crawler.config import EmailChannel
 from crawler.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+
+
+#: Seconds the TLS probe may take (after a greeting timeout) to tell an implicit-TLS port.
+TLS_PROBE_TIMEOUT = 2.0
+
+
+class _Utf8Auth:
+    """smtplib ``auth`` and ``auth_cram_md5`` that encode UTF-8 instead of ASCII (RFC 4954, RFC 4616).
+
+    ``auth`` is :meth:`smtplib.SMTP.auth` (CPython 3.11) with ``.encode("utf-8")``.
+    """
+
+    def auth(self, mechanism: str, authobject: Any, *, initial_response_ok: bool = True) -> tuple[int, bytes]:
+        """Run one SASL exchange; the responses are UTF-8 octets, base64-encoded.
+
+        Raises:
+            smtplib.SMTPAuthenticationError: the server refused the credentials.
+        """
+        smtp: Any = self
+        mechanism = mechanism.upper()
+        initial = authobject() if initial_response_ok else None
+        if initial is not None:
+            code, resp = smtp.docmd("AUTH", mechanism + " " + base64.b64encode(initial.encode("utf-8")).decode("ascii"))
+            rounds = 1
+        else:
+            code, resp = smtp.docmd("AUTH", mechanism)
+            rounds = 0
+        while code == 334:
+            rounds += 1
+            challenge = base64.decodebytes(resp)
+            code, resp = smtp.docmd(base64.b64encode(authobject(challenge).encode("utf-8")).decode("ascii"))
+            if rounds > smtplib._MAXCHALLENGE:  # type: ignore[attr-defined]
+                raise smtplib.SMTPException(f"Server AUTH mechanism infinite loop. Last response: {(code, resp)!r}")
+        if code in (235, 503):
+            return code, resp
+        raise smtplib.SMTPAuthenticationError(code, resp)
+
+    def auth_cram_md5(self, challenge: bytes | None = None) -> str | None:
+        """CRAM-MD5 with the password's UTF-8 bytes as the HMAC key."""
+        smtp: Any = self
+        if challenge is None:
+            return None
+        return smtp.user + " " + hmac.HMAC(smtp.password.encode("utf-8"), challenge, "md5").hexdigest()
+
+
+class _SMTP(_Utf8Auth, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_Utf8Auth, smtplib.SMTP_SSL):
+    pass
+
+
+def speaks_implicit_tls(host: str, port: int, timeout: float = TLS_PROBE_TIMEOUT) -> bool:
+    """True if a TLS handshake succeeds on ``host:port`` (certificate not checked: this only
+    tells the protocol; the real connection verifies it)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as raw:
+            with ctx.wrap_socket(raw, server_hostname=host):
+                return True
+    except (OSError, ssl.SSLError):
+        return False
 
 
 class EmailChannelImpl(Channel):
@@ -77,11 +153,24 @@ class EmailChannelImpl(Channel):
         c = self.cfg
         t = self.timeout.total_seconds()
         ctx = ssl.create_default_context(cafile=c.ca_file) if (c.ssl or c.starttls) else None
-        smtp: smtplib.SMTP
-        if c.ssl:
-            smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=t, context=ctx)
-        else:
-            smtp = smtplib.SMTP(c.host, c.port, timeout=t)
+        smtp: smtplib.SMTP = _SMTP_SSL(timeout=t, context=ctx) if c.ssl else _SMTP(timeout=t)
+        smtp._host = c.host  # type: ignore[attr-defined]  # TLS server_hostname (smtplib sets it only in __init__)
+        try:
+            smtp.connect(c.host, c.port)  # connects (TLS first with ssl: true) and reads the 220 greeting
+        except (socket.timeout, TimeoutError, smtplib.SMTPServerDisconnected):  # no greeting (smtplib wraps the timeout)
+            smtp.close()
+            if not c.ssl and speaks_implicit_tls(c.host, c.port):
+                raise PermanentDeliveryError(
+                    f"smtp {c.host}:{c.port}: no greeting, the port answers TLS: port {c.port} expects implicit TLS: set ssl: true"
+                ) from None
+            raise
+        except ssl.SSLError as exc:
+            smtp.close()
+            if c.ssl and "WRONG_VERSION_NUMBER" in str(exc).upper():
+                raise PermanentDeliveryError(
+                    f"smtp {c.host}:{c.port}: port {c.port} speaks plain SMTP, not implicit TLS: set ssl: false and starttls: true"
+                ) from None
+            raise
         with smtp:
             smtp.ehlo()
             if c.starttls:
@@ -98,7 +187,7 @@ class EmailChannelImpl(Channel):
         m = self.build(payload)
         where = f"smtp {self.cfg.host}:{self.cfg.port}"
         try:
-            return await asyncio.wait_for(asyncio.to_thread(self._send_sync, m), self.timeout.total_seconds() + 2)
+            return await asyncio.wait_for(asyncio.to_thread(self._send_sync, m), self.timeout.total_seconds() + TLS_PROBE_TIMEOUT + 2)
         except DeliveryError:
             raise
         except smtplib.SMTPAuthenticationError as exc:

@@ -40,6 +40,9 @@ class WebhookChannelImpl(Channel):
         if not cfg.url.startswith(("http://", "https://")):
             raise ConfigError(f"alerts channel {key}: webhook url must be http(s)")
 
+    def target(self) -> str | None:
+        return self.cfg.url
+
     def label(self) -> str:
         return f"{self.key} ({safe_url(self.cfg.url)})"
 
@@ -65,6 +68,7 @@ class WebhookChannelImpl(Channel):
         headers = self.headers(message_id, body, datetime.now(timezone.utc))
         t = self.timeout.total_seconds()
         where = safe_url(self.cfg.url)
+        await self.check_target()
         try:
             async with httpx.AsyncClient(timeout=httpx.Timeout(t), follow_redirects=False, trust_env=False) as client:
                 resp = await asyncio.wait_for(client.post(self.cfg.url, content=body.encode("utf-8"), headers=headers), t + 1)

@@ -30,11 +30,16 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def get_settings(path: Path) -> Settings:
-    """Load the config or exit 2 with one clear message (never a traceback)."""
+    """Load the config or exit 2 with one clear message (never a traceback); its secrets are
+    registered for log redaction (:func:`crawler.redact.protect_settings`)."""
     try:
-        return load_settings(path)
+        settings = load_settings(path)
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
+    from crawler.redact import protect_settings
+
+    protect_settings(settings)  # before anything can log a webhook or Apprise URL
+    return settings
 
 
 def missing_sqlite(url: str) -> Path | None:

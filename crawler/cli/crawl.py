@@ -88,7 +88,13 @@ def run(
     """Run the daemon: poll every enabled source on its schedule and deliver alerts, until SIGTERM/SIGINT."""
     settings = get_settings(config)
     setup_logging(settings, verbose=verbose)
+    from crawler.alert.channels import build_channels
     from crawler.daemon import Daemon
+
+    try:
+        build_channels(settings)  # a channel that cannot work stops the start (exit 2), not the dispatcher later
+    except ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
 
     with database(settings) as store:
         try:

@@ -98,7 +98,7 @@ async def _demo(duration: float, n_sites: int, seed: int, speed: float, keep: Pa
                 "fetch": {"delay": "0ms", "per_host": 2, "retries": 2, "backoff": "200ms"},
                 # The simulated clock runs in another year than the wall clock: operator
                 # "silent source" checks would misfire, so they are off in the demo.
-                "alerts": {"first_run": "skip", "settle": "3s", "dispatch_every": "1s",
+                "alerts": {"allow_private_targets": True, "first_run": "skip", "settle": "3s", "dispatch_every": "1s",
                            "operator": {"enabled": False},
                            "webhooks": [{"url": hook_url, "secret": DEMO_SECRET}]},
                 "server": {"enabled": False},
@@ -108,6 +108,9 @@ async def _demo(duration: float, n_sites: int, seed: int, speed: float, keep: Pa
             env={},
         )
         setup_logging(settings.logging)
+        from crawler.redact import protect_settings
+
+        protect_settings(settings)
         store = open_store(settings.database.url)
         daemon = Daemon(settings, store)
         srv_task = asyncio.create_task(server.serve(sockets=[sock]))

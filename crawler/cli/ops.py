@@ -5,7 +5,7 @@ A source needs attention when it is *failing* (its last crawl failed and either
 ``alerts.operator.failing_after``), its markup *seems changed* (pages stopped
 yielding items), or it is *silent* (crawls succeed but its newest article is
 older than ``alerts.operator.silent_after``), or *stale* (not crawled for three
-poll intervals plus an hour: the daemon is probably not running). Dead-lettered alert deliveries
+poll intervals plus an hour: the daemon is probably not running). Dead-lettered alert deliveries and detail pages given up after ``crawl.detail_retry_for``
 also need attention. Exit codes: 0 all good, 1 attention, 2 bad config, 3 database error.
 """
 
@@ -100,6 +100,9 @@ def status(
     with database(settings, must_exist=True) as store:
         rows = source_status(store, now)
         alerts = outbox_summary(store)
+        from storage import pending
+
+        waiting = pending.summary(store)
     configured = {s.id: s for s in settings.sources}
     if configured:  # the config decides which sources count; removed ones linger in the database
         rows = [r for r in rows if r.id in configured and configured[r.id].enabled]
@@ -116,11 +119,12 @@ def status(
             "last_error": r.last_error if r.consecutive_failures else None, "last_error_at": _iso(r.last_error_at),
             "consecutive_failures": r.consecutive_failures, "items_last_day": r.items_last_day,
             "last_item_at": _iso(r.last_item_at), "markup_changed": r.markup_changed, "flags": flags,
+            "pending_details": waiting.get(r.id, {}).get("pending", 0), "given_up_details": waiting.get(r.id, {}).get("given_up", 0),
         })
     for s in missing:
         report.append({"id": s.id, "name": s.name, "okrug": s.okrug, "last_success_at": None, "last_error": None,
                        "last_error_at": None, "consecutive_failures": 0, "items_last_day": 0, "last_item_at": None,
-                       "markup_changed": False, "flags": ["never-crawled"]})
+                       "markup_changed": False, "flags": ["never-crawled"], "pending_details": 0, "given_up_details": 0})
     problems = _problems(report, alerts)
     if fmt is StatusFormat.json:
         typer.echo(json.dumps({"ok": not problems, "checked_at": _iso(now), "problems": problems, "sources": report, "alerts": alerts},
@@ -139,6 +143,10 @@ def _problems(report: list[dict[str, Any]], alerts: dict[str, Any]) -> list[str]
         ids = [r["id"] for r in report if flag in r["flags"]]
         if ids:
             out.append(f"{len(ids)} source(s) {label}: {', '.join(ids)}")
+    given_up = {r["id"]: r["given_up_details"] for r in report if r.get("given_up_details")}
+    if given_up:
+        out.append(f"{sum(given_up.values())} detail page(s) given up after crawl.detail_retry_for: "
+                   + ", ".join(f"{k} ({v})" for k, v in given_up.items()))
     if int(alerts.get("dead", 0)):
         out.append(f"{alerts['dead']} alert delivery(ies) dead-lettered (see: mosnews alerts)")
     return out
@@ -151,6 +159,10 @@ def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[
         st = by_id.get(r["id"])
         last = _ago(st.last_success_at if st else None, now)
         tail = " ".join(r["flags"])
+        if r.get("pending_details"):
+            tail += f" retrying:{r['pending_details']}"
+        if r.get("given_up_details"):
+            tail += f" given-up:{r['given_up_details']}"
         if r["last_error"]:
             tail += f"  {r['last_error'][:70]}"
         typer.echo(f"{r['id'][:22]:<22} {r['okrug'][:6]:<6} {last:<12} {r['consecutive_failures']:>5} {r['items_last_day']:>4}  {tail}".rstrip())

@@ -9,6 +9,7 @@ backoff on transient failures (see :mod:`crawler.fetch.retry`).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 
@@ -17,11 +18,15 @@ import httpx
 from crawler import metrics
 from crawler.config import FetchSettings
 from crawler.errors import FetchError, PermanentFetchError, TransientFetchError
+from crawler.fetch.pinning import pinned_transport
 from crawler.fetch.politeness import RobotsCache, Slots
 from crawler.fetch.retry import backoff_delay, classify_status, parse_retry_after
+from crawler.netpolicy import OriginPolicy
 from crawler.types import FetchResult
 
 log = logging.getLogger("mosnews.fetch")
+#: The policy of the request in progress (robots.txt loads under the page's policy).
+_POLICY: contextvars.ContextVar[OriginPolicy | None] = contextvars.ContextVar("mosnews_fetch_policy", default=None)
 
 
 class Fetcher:
@@ -42,12 +47,15 @@ class Fetcher:
             write=settings.read_timeout.total_seconds(),
             pool=settings.total_timeout.total_seconds(),
         )
+        limits = httpx.Limits(max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections)
+        if transport is None:
+            # Connections go to the addresses the address policy checked (crawler/fetch/pinning.py).
+            transport = pinned_transport(limits, _POLICY.get)
         self.client = httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent, "Accept-Language": "ru,en;q=0.5"},
             timeout=timeout,
-            limits=httpx.Limits(max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections),
-            follow_redirects=True,
-            max_redirects=settings.max_redirects,
+            limits=limits,
+            follow_redirects=False,  # followed by hand: every hop goes through the address policy
             transport=transport,
             trust_env=False,
         )
@@ -67,7 +75,13 @@ class Fetcher:
         await self.client.aclose()
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None, retries: int | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        retries: int | None = None,
+        policy: OriginPolicy | None = None,
     ) -> FetchResult:
         """GET ``url`` politely, retrying transient failures.
 
@@ -75,11 +89,27 @@ class Fetcher:
             etag, last_modified: validators from an earlier response; when given a
                 ``304`` comes back as a :class:`FetchResult` with ``not_modified``.
             retries: attempts including the first (default ``fetch.retries``).
+            policy: the source's :class:`~crawler.netpolicy.OriginPolicy`; the URL and every
+                redirect hop (robots.txt included) are checked before connecting. ``None``
+                (``mosnews probe``): a policy of ``url``'s own origin.
 
         Raises:
+            RefusedURLError: the policy refused the URL or a redirect hop (nothing was sent there).
             PermanentFetchError: 4xx (but 408/429), robots.txt disallow, body over ``fetch.max_bytes``, too many redirects.
             TransientFetchError: still failing after the last attempt (timeouts, resets, 5xx, 429).
         """
+        if policy is None:
+            policy = OriginPolicy(url)
+        token = _POLICY.set(policy)
+        try:
+            return await self._fetch_retrying(url, etag=etag, last_modified=last_modified, retries=retries, policy=policy)
+        finally:
+            _POLICY.reset(token)
+
+    async def _fetch_retrying(
+        self, url: str, *, etag: str | None, last_modified: str | None, retries: int | None, policy: OriginPolicy
+    ) -> FetchResult:
+        await policy.check(url)
         attempts = retries or self.settings.retries
         for attempt in range(1, attempts + 1):
             try:
@@ -87,7 +117,7 @@ class Fetcher:
                 # transient failure of robots.txt itself is retried like any other.
                 if self.settings.respect_robots and not await self.robots.allowed(url):
                     raise PermanentFetchError(f"robots.txt disallows {url}", url=url)
-                return await self._fetch_once(url, etag=etag, last_modified=last_modified)
+                return await self._fetch_once(url, etag=etag, last_modified=last_modified, policy=policy)
             except TransientFetchError as exc:
                 if attempt >= attempts:
                     raise
@@ -101,7 +131,7 @@ class Fetcher:
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _fetch_once(self, url: str, *, etag: str | None, last_modified: str | None) -> FetchResult:
+    async def _fetch_once(self, url: str, *, etag: str | None, last_modified: str | None, policy: OriginPolicy | None) -> FetchResult:
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -114,7 +144,7 @@ class Fetcher:
             self.requests_made += 1
             try:
                 async with asyncio.timeout(self.settings.total_timeout.total_seconds()):
-                    return await self._stream(url, headers, started)
+                    return await self._stream(url, headers, started, policy)
             except TimeoutError:
                 metrics.FETCHES.labels("error").inc()
                 raise TransientFetchError(
@@ -132,8 +162,23 @@ class Fetcher:
             except httpx.InvalidURL as exc:
                 raise PermanentFetchError(f"invalid URL {url}: {exc}", url=url) from None
 
-    async def _stream(self, url: str, headers: dict[str, str], started: float) -> FetchResult:
-        async with self.client.stream("GET", url, headers=headers) as resp:
+    async def _open(self, url: str, headers: dict[str, str], policy: OriginPolicy | None) -> httpx.Response:
+        """Send the GET and follow redirects by hand, checking every hop with ``policy`` before connecting."""
+        request = self.client.build_request("GET", url, headers=headers)
+        for _hop in range(self.settings.max_redirects + 1):
+            if policy is not None:
+                await policy.check(str(request.url))
+            resp = await self.client.send(request, stream=True)
+            if not (resp.is_redirect and resp.next_request is not None):
+                return resp
+            metrics.FETCHES.labels(str(resp.status_code)).inc()
+            await resp.aclose()
+            request = resp.next_request
+        raise httpx.TooManyRedirects("too many redirects", request=request)
+
+    async def _stream(self, url: str, headers: dict[str, str], started: float, policy: OriginPolicy | None) -> FetchResult:
+        resp = await self._open(url, headers, policy)
+        try:
             metrics.FETCHES.labels(str(resp.status_code)).inc()
             err = classify_status(resp.status_code, url, parse_retry_after(resp.headers.get("Retry-After")))
             if err is not None:
@@ -162,11 +207,13 @@ class Fetcher:
                 last_modified=resp.headers.get("Last-Modified"),
                 elapsed=time.monotonic() - started,
             )
+        finally:
+            await resp.aclose()
 
     async def _load_robots(self, robots_url: str) -> tuple[int, str]:
         """Fetch robots.txt: ``(status, text)``; 4xx → allow all; 5xx/unreachable raise TransientFetchError."""
         try:
-            res = await self._fetch_once(robots_url, etag=None, last_modified=None)
+            res = await self._fetch_once(robots_url, etag=None, last_modified=None, policy=_POLICY.get())
         except PermanentFetchError as exc:
             return (exc.status or 404, "")
         except FetchError:

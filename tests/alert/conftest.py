@@ -63,7 +63,7 @@ def receiver() -> Iterator[WebhookReceiver]:
 
 def make_settings(db_url: str = "sqlite:///x.db", **alerts: Any) -> Settings:
     """Settings with tiny backoff (tests), plus the given ``alerts`` keys."""
-    base: dict[str, Any] = {"settle": "0s", "backoff": "1s", "max_backoff": "2s", "lease": "0s", "retry_for": "1h"}
+    base: dict[str, Any] = {"allow_private_targets": True, "settle": "0s", "backoff": "1s", "max_backoff": "2s", "lease": "0s", "retry_for": "1h"}
     base.update(alerts)
     return settings_from_dict({"database": {"url": db_url}, "alerts": base}, env={})
 

@@ -14,7 +14,7 @@ from tests.alert.conftest import SECRET, add_article
 def _config(tmp_path, store, receiver) -> str:
     cfg = {
         "database": {"url": store.url},
-        "alerts": {"settle": "0s", "backoff": "1s", "max_backoff": "1s", "retry_for": "0s",
+        "alerts": {"allow_private_targets": True, "settle": "0s", "backoff": "1s", "max_backoff": "1s", "retry_for": "0s",
                    "webhooks": [{"name": "hook", "url": receiver.url, "secret": "${MOSNEWS_WEBHOOK_SECRET}", "timeout": "2s"}]},
     }
     p = tmp_path / "config.yaml"

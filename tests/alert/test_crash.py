@@ -28,7 +28,7 @@ def _spawn(cfg: Path, mode: str) -> subprocess.Popen[bytes]:
 
 
 def _setup(tmp_path: Path, store, receiver, clock, n: int = 3):
-    raw = {"database": {"url": store.url}, "alerts": {"settle": "0s", "backoff": "1s", "max_backoff": "2s", "lease": "0s",
+    raw = {"database": {"url": store.url}, "alerts": {"allow_private_targets": True, "settle": "0s", "backoff": "1s", "max_backoff": "2s", "lease": "0s",
                                                       "webhooks": [hook(receiver, timeout="20s")]}}
     cfg = tmp_path / "settings.json"
     cfg.write_text(json.dumps(raw), encoding="utf-8")

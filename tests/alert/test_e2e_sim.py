@@ -44,7 +44,7 @@ def test_crawl_alerts_once_per_new_story(tmp_path: Path, receiver) -> None:
     try:
         with net.start_in_thread() as running:
             settings = sim_settings(tmp_path / "m.db", running.sources, since,
-                                    alerts={"first_run": "skip", "settle": "0s", **_channels(receiver, smtp.port)})
+                                    alerts={"allow_private_targets": True, "first_run": "skip", "settle": "0s", **_channels(receiver, smtp.port)})
             store = open_store(settings.database.url)
             _, rep = asyncio.run(crawl_once(settings, store))
             assert rep.sent == 0 and receiver.hits == [] and smtp.handler.messages == []  # backlog skipped
@@ -83,7 +83,7 @@ def test_first_run_send_alerts_the_backlog_once(tmp_path: Path, receiver) -> Non
     try:
         with net.start_in_thread() as running:
             settings = sim_settings(tmp_path / "m.db", running.sources, since,
-                                    alerts={"first_run": "send", "settle": "0s", **_channels(receiver, smtp.port)})
+                                    alerts={"allow_private_targets": True, "first_run": "send", "settle": "0s", **_channels(receiver, smtp.port)})
             store = open_store(settings.database.url)
             asyncio.run(crawl_once(settings, store))
             with store.read_session() as s:

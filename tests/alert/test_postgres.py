@@ -30,7 +30,7 @@ def test_crawl_and_alert_on_postgresql(tmp_path: Path, receiver) -> None:  # typ
             settings = sim_settings(
                 tmp_path / "unused.db", running.sources, since,
                 database={"url": url},
-                alerts={"first_run": "send", "settle": "0s", "webhooks": [{"url": receiver.url, "secret": SECRET, "timeout": "5s"}]},
+                alerts={"allow_private_targets": True, "first_run": "send", "settle": "0s", "webhooks": [{"url": receiver.url, "secret": SECRET, "timeout": "5s"}]},
             )
             store = open_store(settings.database.url)
             _, rep = asyncio.run(crawl_once(settings, store))
