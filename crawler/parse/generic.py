@@ -97,9 +97,8 @@ def choose_container(page: Page) -> int | None:
     best = max(a[0] for a in acc.values())
     if best < _MIN_BODY:
         return None
-    chain = page.chain
     cands = [n for n, a in acc.items() if a[0] >= 0.98 * best]
-    win = max(cands, key=lambda n: len(chain(n)))
+    win = max(cands, key=page.depth)
     if acc[win][2] > 0.5 * acc[win][1]:
         return None  # a list of links with teasers (a list page, a sitemap), not an article
     while True:
