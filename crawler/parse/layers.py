@@ -44,6 +44,8 @@ class LayerResult:
     tags: list[str] = field(default_factory=list)
 
 
+#: Characters a profile's body element must yield («Открыт сквер.» is 13).
+_MIN_PROFILE_BODY = 10
 _safe_css = safe_css
 _safe_first = safe_css_first
 
@@ -116,7 +118,7 @@ def profile_finish(page: Page, prof: SelectorProfile, r: LayerResult, hold: Prof
     """Second half, after chrome removal and the walk: body paragraphs and images."""
     if hold.bodies:
         paras = clean_paragraphs(_segments_under(page, hold.bodies, hold.drop_ids), r.title)
-        if sum(map(len, paras)) >= 40:
+        if sum(map(len, paras)) >= _MIN_PROFILE_BODY:  # one short sentence is an article (issue 11)
             r.paragraphs = paras
         imgs = _safe_css(page.tree, prof.images) if prof.images else [i for b in hold.bodies for i in css(b, "img")]
         r.images = images_from(imgs, base)
@@ -164,7 +166,7 @@ def generic_layer(page: Page, md: Metadata, base: str, need: frozenset[str] | se
     (the body is always extracted: headline and date heuristics use its position).
     """
     r = LayerResult()
-    win = choose_container(page)
+    win = choose_container(page, (md.doc_title, md.title), md.site_name)
     body_ids: set[int] = set()
     segs: list[Segment] = []
     first_body = None
