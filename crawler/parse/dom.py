@@ -341,7 +341,25 @@ class Page:
                 if info is None and (name := block_name_of.get(par.tag_id)) is not None:
                     info = cache[pid] = (register(par), name, False, False)  # the usual case: <p>text</p>
                 if info is None:
-                    info = _inline_info(par, pid, cache, register)
+                    # the usual case, text in an inline element or two: climb to the block
+                    node, in_link, skip, steps = par, False, False, 0
+                    while steps < 16:
+                        t = node.tag
+                        if t in SKIP_TAGS:
+                            skip = True
+                        elif t == "a":
+                            in_link = True
+                        if t in BLOCK_TAGS:
+                            break
+                        up = node.parent
+                        if up is None:
+                            break
+                        node = up
+                        steps += 1
+                    if steps < 16:
+                        info = cache[pid] = (register(node), node.tag, in_link, skip)
+                    else:  # deep inline nesting: the memoised climb keeps the walk linear
+                        info = _inline_info(par, pid, cache, register)
                 if info[3]:
                     continue
                 text = n.text_content

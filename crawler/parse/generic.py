@@ -18,6 +18,7 @@ Performance note: the scoring loop tests furniture lines with one combined ancho
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from crawler.parse.dom import HEADINGS, Page, attr_value_re, safe_css, selector_for
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
@@ -44,9 +45,10 @@ def choose_container(page: Page, titles: tuple[str, ...] = (), site_name: str = 
     ``<div>``) are not content, so that a one-sentence body shorter than its headline still wins.
     """
     segs = page.walk()
-    tkeys = {k for k in (_key(clean_doc_title(t, site_name)) for t in titles if t) if len(k) >= 10}
-    tlens = [len(clean_doc_title(t, site_name)) for t in titles if t]
-    tmax = max(tlens) + 12 if tlens else 0
+    cleaned = [clean_doc_title(t, site_name) for t in titles if t and len(t) < 1000]
+    tkeys = {k for k in map(_key, cleaned) if len(k) >= 10}
+    tlens = {len(c) for c in cleaned}
+    tmin, tmax = (min(tlens) - 12, max(tlens) + 12) if tkeys else (0, 0)
     # block id -> [decayed content mass, content chars, link chars]; the score of an element is
     # its decayed content mass minus 1.5 × all link chars under it (links are not decayed, so a
     # link block inside a candidate never makes the candidate's ancestors look better).
@@ -59,7 +61,7 @@ def choose_container(page: Page, titles: tuple[str, ...] = (), site_name: str = 
         lk = s.links
         if lk <= 0.3 * n and s.tag != "h1" and (n >= 50 or (n >= _MIN_BODY and text[-1] in ends and " " in text)) \
                 and not (n < 200 and furniture(text) is not None) \
-                and not (tkeys and n <= tmax and _key(text) in tkeys):
+                and not (tmin <= n <= tmax and _key(text) in tkeys):
             v = n - lk
             e = cur.get(s.block)
             if e is None:
@@ -163,8 +165,20 @@ def clean_doc_title(title: str, site_name: str = "") -> str:
     Only whole parts at either end are removed (an article title may contain « — » itself);
     a part is a site/section name when it mentions управа/префектура/mos.ru/«сайт», is
     «Новости»/«Пресс-центр»-like, or equals ``og:site_name``.  When every part looks like a
-    site name the longest part is returned.
+    site name the longest part is returned.  Memoised for titles under 1,000 characters (LRU,
+    512 entries): a page asks up to four times.
     """
+    if len(title) < 1000 and len(site_name) < 1000:
+        return _clean_doc_title_memo(title, site_name)
+    return _clean_doc_title(title, site_name)
+
+
+@lru_cache(maxsize=512)
+def _clean_doc_title_memo(title: str, site_name: str) -> str:
+    return _clean_doc_title(title, site_name)
+
+
+def _clean_doc_title(title: str, site_name: str) -> str:
     title = normalize_space(title)
     pieces = _SPLIT_KEEP_RE.split(title)  # text, separator, text, separator, …
     if len(pieces) <= 1:

@@ -72,7 +72,10 @@ def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
     only be too high.  Linear in ``len(html)``; returns the upper bound ``starts`` (the number of
     start tags) at once when that is within ``limit``.
     """
-    starts = html.count("<") - html.count("</")
+    tags = html.count("<")
+    if tags <= limit:  # cannot nest deeper than it has tags (one C-level count)
+        return tags
+    starts = tags - html.count("</")
     if starts <= limit:
         return max(starts, 0)
     stack: list[str] = []
