@@ -9,7 +9,7 @@ that failed, good items stored / expected, the slowest single page parse, peak R
 crawl (this process and its parse workers), wall seconds.
 
 Run:  python bench/fuzz_crawl.py [--sources 55] [--lists 80] [--items 5] [--every 8] [--seed 1]
-                                 [--deep-max 8000] [--memory-limit-mb 0]
+                                 [--deep-max 8000] [--bad-rate 0.6] [--memory-limit-mb 0]
 
 ``--memory-limit-mb`` sets RLIMIT_AS on this process (use it to run the fuzz crawl against an
 older checkout whose parser is quadratic in the nesting depth, so that it fails with
@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--every", type=int, default=8, help="one new item every N list pages")
+    ap.add_argument("--bad-rate", type=float, default=0.6, help="share of list pages with one bad item")
     ap.add_argument("--deep-max", type=int, default=8_000)
     ap.add_argument("--memory-limit-mb", type=int, default=0)
     args = ap.parse_args()
@@ -43,7 +44,7 @@ def main() -> None:
         lim = args.memory_limit_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (lim, resource.getrlimit(resource.RLIMIT_AS)[1]))
     logging.basicConfig(level=logging.CRITICAL)
-    r = run(args.sources, args.lists, args.items, args.seed, every=args.every, deep_max=args.deep_max)
+    r = run(args.sources, args.lists, args.items, args.seed, every=args.every, deep_max=args.deep_max, bad_rate=args.bad_rate)
     print(f"pages fetched:          {r['pages']:,} ({r['list_pages']:,} list, {r['detail_pages']:,} detail)")
     print(f"uncaught exceptions:    {r['crashes']}")
     for sample in r["crash_samples"]:

@@ -103,16 +103,19 @@ class FuzzNet:
             ``(p-1)//every + items - 1``: list pages overlap, each detail page is fetched once, and
             most pages of the crawl are list pages, which cost no storage);
         seed: everything derives from it; deep_max: deepest nesting of a hostile page (keep it
-            moderate when crawling old code that is quadratic in the depth).
+            moderate when crawling old code that is quadratic in the depth); bad_rate: share of
+            list pages with one bad item.
     """
 
     def __init__(self, sources: int = 55, lists: int = 80, items: int = 5, seed: int = 1, *, every: int = 8,
-                 deep_max: int = 8_000) -> None:
+                 deep_max: int = 8_000, bad_rate: float = 0.6) -> None:
+        self.bad_rate = bad_rate
         self.n_sources, self.lists, self.items, self.seed, self.deep_max = sources, lists, items, seed, deep_max
         self.every = every
         self.sites = [Site(f"fz{k:03d}", _FAMILY_NAMES[k % 4], k) for k in range(sources)]
         self.base: dict[str, str] = {}  # site id -> http://127.0.0.x:port
         self.served = {"list": 0, "detail": 0, "other": 0}
+        self._items: dict[tuple[str, int], Item] = {}
         self._lock = threading.Lock()
         self.now = datetime(2026, 3, 1, 12, 0, tzinfo=MOSCOW)
 
@@ -123,7 +126,7 @@ class FuzzNet:
     def list_bad(self, site: Site, page: int) -> tuple[int, str] | None:
         """``(item index, kind)`` of the bad item of list page ``page`` (1-based), or ``None``."""
         r = self._rng("listbad", site.id, page)
-        if r.random() < 0.6:
+        if r.random() < self.bad_rate:
             return r.randrange(self.items), r.choice(LIST_BAD)
         return None
 
@@ -144,7 +147,14 @@ class FuzzNet:
         return self.item_at(site, (page - 1) // self.every + i)
 
     def item_at(self, site: Site, index: int) -> Item:
-        """The source's ``index``-th item, newest first (detail id ``100000 + 1000·site + index``)."""
+        """The source's ``index``-th item, newest first (detail id ``100000 + 1000·site + index``; memoised)."""
+        key = (site.id, index)
+        hit = self._items.get(key)
+        if hit is None:
+            hit = self._items[key] = self._make_item(site, index)
+        return hit
+
+    def _make_item(self, site: Site, index: int) -> Item:
         nid = 100_000 + site.index * 1000 + index
         r = self._rng("item", site.id, nid)
         kind = self.detail_kind(site, nid)
@@ -328,7 +338,7 @@ class Served:
             if site is None:
                 status, body, ctype = 421, b"", "text/plain"
             else:
-                status, body, ctype = await asyncio.to_thread(net.respond, site, scope["path"], scope["query_string"].decode("latin-1"))
+                status, body, ctype = net.respond(site, scope["path"], scope["query_string"].decode("latin-1"))
             await send({"type": "http.response.start", "status": status,
                         "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})
@@ -403,7 +413,7 @@ class _ErrorCounter(logging.Handler):
 
 
 def run(sources: int = 55, lists: int = 80, items: int = 5, seed: int = 1, *, every: int = 8, deep_max: int = 8_000,
-        workdir: str | None = None, encoder: bool = False) -> dict:
+        bad_rate: float = 0.6, workdir: str | None = None, encoder: bool = False) -> dict:
     """Serve a :class:`FuzzNet` and crawl it once through the real pipeline into SQLite.
 
     Returns a dict: ``pages`` (list + detail pages served), ``list_pages``, ``detail_pages``,
@@ -419,7 +429,7 @@ def run(sources: int = 55, lists: int = 80, items: int = 5, seed: int = 1, *, ev
     from crawler.config import settings_from_dict
     from storage import open_store
 
-    net = FuzzNet(sources, lists, items, seed, every=every, deep_max=deep_max)
+    net = FuzzNet(sources, lists, items, seed, every=every, deep_max=deep_max, bad_rate=bad_rate)
     assert items + (lists - 1) // net.every < 1000, "detail ids must stay within a source's block of 1000"
     tmp = tempfile.TemporaryDirectory(dir=workdir)
     timing = {"slowest": 0.0}
@@ -507,11 +517,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--items", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--every", type=int, default=8)
+    ap.add_argument("--bad-rate", type=float, default=0.6, help="share of list pages with one bad item")
     ap.add_argument("--deep-max", type=int, default=8_000)
     ap.add_argument("--json", action="store_true", help="one JSON object on stdout")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.CRITICAL)
-    res = run(a.sources, a.lists, a.items, a.seed, every=a.every, deep_max=a.deep_max)
+    res = run(a.sources, a.lists, a.items, a.seed, every=a.every, deep_max=a.deep_max, bad_rate=a.bad_rate)
     if a.json:
         print(json.dumps(res, ensure_ascii=False))
     else:
