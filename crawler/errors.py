@@ -9,7 +9,8 @@
     │   └── PermanentFetchError    4xx, robots.txt disallow, body too large
     │       └── RefusedURLError        the address policy refused the URL before connecting
     ├── ParseError             a page yielded no usable article or list
-    │   └── MarkupChangedError     a source stopped yielding items/fields
+    │   ├── MarkupChangedError     a source stopped yielding items/fields
+    │   └── HostilePageError       refused by the hostile-page limits (size, nodes, depth, parse time)
     ├── StorageError           database unreachable, locked, schema mismatch
     │   └── StoryEditError         a manual story fix names no such story/article, or is a no-op
     └── DeliveryError          an alert could not be delivered
@@ -77,6 +78,19 @@ class ParseError(MosnewsError):
 
 class MarkupChangedError(ParseError):
     """A source whose pages used to yield items or fields no longer does."""
+
+
+class HostilePageError(ParseError):
+    """A page refused as malformed by the parse limits (too large, too many tags, nested too
+    deep, parse time exceeded, parser worker died).  Costs that page only.
+
+    Attributes:
+        reason: short machine-readable cause (``bytes``, ``nodes``, ``depth``, ``timeout``, ``worker``).
+    """
+
+    def __init__(self, message: str, *, reason: str = "malformed") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class StorageError(MosnewsError):

@@ -15,6 +15,19 @@ FETCHES = Counter("mosnews_fetches", "HTTP fetches by status", ["status"], regis
 FETCH_BYTES = Counter("mosnews_fetch_bytes", "Response body bytes received", registry=REGISTRY)
 #: Pages that failed to parse, by page kind (``list`` or ``detail``).
 PARSE_FAILURES = Counter("mosnews_parse_failures", "Pages that yielded nothing usable", ["kind"], registry=REGISTRY)
+#: List items and pages given up as malformed: ``what`` is ``item`` (one entry of a list page:
+#: a link that is no URL, an item whose extraction failed), ``list`` or ``detail`` (a whole page
+#: refused by the hostile-page limits); ``reason`` is ``url``, ``error``, ``bytes``, ``nodes``,
+#: ``depth``, ``timeout``, ``memory`` or ``worker`` (see docs/security.md, "Hostile pages").
+PARSE_REJECTED = Counter("mosnews_parse_rejected", "Malformed list items and pages given up", ["what", "reason"], registry=REGISTRY)
+#: Seconds one page took to decode and parse in a parse worker, by page kind.
+PARSE_SECONDS = Histogram(
+    "mosnews_parse_seconds",
+    "Decode and parse time of one page",
+    ["kind"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20),
+    registry=REGISTRY,
+)
 #: Articles stored, by outcome (``new``, ``updated``).
 ARTICLES = Counter("mosnews_articles", "Articles stored", ["status"], registry=REGISTRY)
 #: Stories created.

@@ -27,11 +27,11 @@ from crawler import metrics
 from crawler.config import SelectorProfile, Settings, SourceSettings, now_utc
 from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, story_title
 from crawler.dedup.method import META_KEY, method_of
-from crawler.errors import FetchError, MosnewsError, ParseError, RefusedURLError, StorageError
+from crawler.errors import FetchError, HostilePageError, MosnewsError, ParseError, RefusedURLError, StorageError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
 from crawler.netpolicy import OriginPolicy
-from crawler.parse import decode_html, parse_article, parse_list
+from crawler.parse.pool import ParsePool
 from crawler.parse.profiles import resolve_profile
 from crawler.types import ListItem, ParsedArticle, StoryDecision
 from storage import Store, pending
@@ -85,6 +85,8 @@ class Pipeline:
         store: an open :class:`storage.Store`.
         fetcher: a :class:`Fetcher` (built from ``settings.fetch`` when omitted).
         clock: returns the current aware UTC time (a test seam).
+        parser: the :class:`~crawler.parse.pool.ParsePool` pages are parsed in (worker
+            processes with a per-page time limit; built when omitted, closed by :meth:`aclose`).
 
     Call :meth:`open` once before crawling (it loads the detector's recent window
     from the database) and :meth:`aclose` at the end.
@@ -97,12 +99,15 @@ class Pipeline:
         *,
         fetcher: Fetcher | None = None,
         clock: Callable[[], datetime] = now_utc,
+        parser: ParsePool | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher or Fetcher(settings.fetch)
         self._own_fetcher = fetcher is None
         self.clock = clock
+        self.parser = parser or ParsePool()
+        self._own_parser = parser is None
         self.featurizer = Featurizer(settings.dedup)
         self.detector = self._new_detector()
         #: Serialises decide → store → index so two reprints never found two stories at once.
@@ -173,6 +178,8 @@ class Pipeline:
     async def aclose(self) -> None:
         if self._own_fetcher:
             await self.fetcher.aclose()
+        if self._own_parser:
+            await self.parser.aclose()
 
     # --- one source ----------------------------------------------------------------------
 
@@ -236,8 +243,17 @@ class Pipeline:
             if res.not_modified:
                 report.not_modified = True
                 break
-            html, _enc = decode_html(res.content, res.content_type, source.encoding)
-            page = parse_list(html, res.final_url, profile, profile_name=label)
+            try:
+                page, secs = await self.parser.list_page(res.content, res.content_type, source.encoding, res.final_url, profile, label)
+            except HostilePageError as exc:  # costs this list page (and the older ones behind it), not the source
+                metrics.PARSE_REJECTED.labels("list", exc.reason).inc()
+                report.errors.append(f"list {url}: {exc}")
+                slog.warning("list page %s refused: %s", url, exc)
+                break
+            metrics.PARSE_SECONDS.labels("list").observe(secs)
+            for href, why in page.rejected:
+                metrics.PARSE_REJECTED.labels("item", "url" if why.startswith("bad URL") else "error").inc()
+                slog.warning("list %s: item %s skipped: %s", url, href, why)
             if not page.items:
                 # An empty first page is a markup-change signal only for a source that used to
                 # yield items ("stopped yielding"); a new, empty press centre is just empty.
@@ -355,9 +371,11 @@ class Pipeline:
             self.store.save_raw_page, item.url, source.id, status=res.status, content_type=res.content_type, body=res.content, at=self.clock()
         )
         try:
-            html, _enc = decode_html(res.content, res.content_type, source.encoding)
-            article = parse_article(html, item.url, profile[1], profile_name=profile[0])
+            article, secs = await self.parser.article(res.content, res.content_type, source.encoding, item.url, profile[1], profile[0])
+            metrics.PARSE_SECONDS.labels("detail").observe(secs)
         except ParseError as exc:
+            if isinstance(exc, HostilePageError):
+                metrics.PARSE_REJECTED.labels("detail", exc.reason).inc()
             report.unparsed += 1
             metrics.PARSE_FAILURES.labels("detail").inc()
             slog.warning("detail %s kept but not parsed: %s", item.url, describe_error(exc))

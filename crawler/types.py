@@ -60,6 +60,9 @@ class ListPage:
     next_url: str | None = None
     #: Which extraction layer produced the items (``profile:<name>``, ``generic``).
     layer: str = ""
+    #: Items given up on this page, as ``(url or href, reason)``: a link that is no URL (port
+    #: ``:80a``), an item whose extraction failed.  The other items are unaffected.
+    rejected: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

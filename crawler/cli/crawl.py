@@ -166,7 +166,10 @@ def probe(
     except FetchError as exc:
         fail(str(exc), 1)
     typer.echo(f"url: {final}\nencoding: {enc}")
-    listing = parse_list(html, final, prof, profile_name=label)
+    try:
+        listing = parse_list(html, final, prof, profile_name=label)
+    except ParseError as exc:  # a page over the hostile-page limits (docs/security.md)
+        fail(f"page refused: {exc}", 1)
     typer.echo(f"\n== as a list page (layer {listing.layer or '-'}): {len(listing.items)} items, next: {listing.next_url}")
     for it in listing.items[:10]:
         typer.echo(f"  {it.published_at.isoformat() if it.published_at else '-':<25} {it.url}  {it.title or ''}")

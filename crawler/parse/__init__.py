@@ -16,9 +16,15 @@ settings.profiles)`` → ``(label, SelectorProfile | None)``; pass the profile p
 the label as ``profile_name=`` to get ``layers`` entries like ``profile:<label>``.
 
 Errors: :class:`~crawler.errors.ParseError` (empty body in ``decode_html``; no headline or
-no body in ``parse_article``).  ``parse_list`` returns an empty ``ListPage`` instead of raising.
-Nothing else is raised on bad markup (fuzz-tested); bad user selectors are ignored (the next
-layer takes over).
+no body in ``parse_article``) and its subclass :class:`~crawler.errors.HostilePageError`
+(``parse_list``/``parse_article``: a page over the size, tag or nesting caps of
+:mod:`crawler.parse.limits`).  Otherwise ``parse_list`` returns an empty ``ListPage`` instead of
+raising, and a bad item costs that item (``ListPage.rejected``).  Nothing else is raised on bad
+markup (fuzz-tested: ``tests/parse/test_fuzz.py``, ``tests/test_fuzz_crawl.py``); bad user
+selectors are ignored (the next layer takes over).
+
+The crawl parses through :class:`crawler.parse.pool.ParsePool` (worker processes, a time limit
+per page); the functions here are the in-process parsers it runs.
 """
 
 from crawler.parse.article import parse_article

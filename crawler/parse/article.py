@@ -7,8 +7,9 @@ The page is parsed once and walked once (:mod:`crawler.parse.dom`); every layer 
 from __future__ import annotations
 
 from crawler.config import SelectorProfile
-from crawler.errors import ParseError
+from crawler.errors import HostilePageError, ParseError
 from crawler.parse.dom import gc_paused, load_page
+from crawler.parse.limits import check_page
 from crawler.parse.layers import LayerResult, generic_layer, metadata_layer, profile_finish, profile_prepare
 from crawler.parse.metadata import read_metadata
 from crawler.parse.profiles import layer_profiles
@@ -77,13 +78,25 @@ def parse_article(html: str, url: str, profile: SelectorProfile | None = None, *
         field (``profile:<name>``, ``metadata``, ``generic``).
 
     Raises:
+        HostilePageError: the page is over a hard limit (bytes, tags, nesting depth; see
+            :mod:`crawler.parse.limits`).
         ParseError: no headline or no body text could be found by any layer (garbage,
-            truncated before the text, an error page, a list page).
+            truncated before the text, an error page, a list page), or extraction failed on
+            odd markup (the message names the exception).
     """
     if not html or not html.strip():
         raise ParseError(f"{url}: empty page")
-    with gc_paused():
-        results = run_layers(html, url, profile, profile_name=profile_name)
+    try:
+        check_page(html)
+    except HostilePageError as exc:
+        raise HostilePageError(f"{url}: {exc}", reason=exc.reason) from None
+    try:
+        with gc_paused():
+            results = run_layers(html, url, profile, profile_name=profile_name)
+    except (ParseError, MemoryError):
+        raise
+    except Exception as exc:  # a bug meeting odd markup costs this page, never the crawl
+        raise ParseError(f"{url}: extraction failed: {type(exc).__name__}: {str(exc)[:200]}") from exc
     chosen: dict[str, object] = {}
     layers: dict[str, str] = {}
     for f in _FIELDS:

@@ -2,13 +2,13 @@
 
 Algorithm (after Readability's candidate scoring and Kohlschütter et al.'s shallow
 text features, WSDM 2010): chrome is already gone (:mod:`crawler.parse.dom`); every segment
-with ≤ 30 % link text and either ≥ 50 characters or a sentence ending is "content" and adds
+with ≤ 30 % link text and either ≥ 50 characters or (≥ 12, two words) a sentence ending is "content" and adds
 its length to its block and the block's ancestors with decay (1, 1, 0.6, 0.36, …); every
 link character costs 1.5 points to all its ancestors (not decayed).  The best-scoring element
 wins (the deepest among those within 2 % of the best); it is widened to its parent while the
 parent adds ≥ 25 % more content and little link text, and plain-text siblings right next to it
 (a lead in its own wrapper) are added.  A winner made mostly of link text (a list page) or
-with < 20 content characters means "no body".  Thresholds were tuned on the fixtures in
+with < 12 content characters means "no body".  Thresholds were tuned on the fixtures in
 ``tests/parse`` (five markup families plus hand-written unseen ones).
 
 Performance note: the scoring loop tests furniture lines with one combined anchored regex
@@ -18,13 +18,16 @@ Performance note: the scoring loop tests furniture lines with one combined ancho
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from crawler.parse.dom import HEADINGS, Page, attr_value_re, safe_css, selector_for
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
 from crawler.parse.textclean import FURNITURE_RE
 
 _ENDS = frozenset('.;:!?»"…)')
-_MIN_BODY = 20  # content chars: a reprint cut to one sentence is still an article
+#: Content characters of the smallest body: a reprint cut to one short sentence («Открыт сквер.»,
+#: 13) is still an article.  Shorter segments count only with a sentence ending and two words.
+_MIN_BODY = 12
 _NONWORD_RE = re.compile(r"\W+")
 _SITE_PART_RE = re.compile(
     r"управ|префектур|mos\.ru|официальн|сайт|^\s*(?:новости|пресс-центр|главная|анонсы|объявления|события)"
@@ -34,10 +37,18 @@ _SITE_PART_RE = re.compile(
 _SPLIT_KEEP_RE = re.compile(r"(\s+(?:\||::|—|–|-|/|»|·)\s+)")
 
 
-def choose_container(page: Page) -> int | None:
+def choose_container(page: Page, titles: tuple[str, ...] = (), site_name: str = "") -> int | None:
     """mem_id of the element holding the main text, or ``None`` when nothing text-like is found
-    (or when the best candidate is mostly link text: a list page, a sitemap)."""
+    (or when the best candidate is mostly link text: a list page, a sitemap).
+
+    ``titles`` (``<title>``, ``og:title`` …): segments repeating one of them (the headline in a
+    ``<div>``) are not content, so that a one-sentence body shorter than its headline still wins.
+    """
     segs = page.walk()
+    cleaned = [clean_doc_title(t, site_name) for t in titles if t and len(t) < 1000]
+    tkeys = {k for k in map(_key, cleaned) if len(k) >= 10}
+    tlens = {len(c) for c in cleaned}
+    tmin, tmax = (min(tlens) - 12, max(tlens) + 12) if tkeys else (0, 0)
     # block id -> [decayed content mass, content chars, link chars]; the score of an element is
     # its decayed content mass minus 1.5 × all link chars under it (links are not decayed, so a
     # link block inside a candidate never makes the candidate's ancestors look better).
@@ -48,8 +59,9 @@ def choose_container(page: Page) -> int | None:
         text = s.text
         n = len(text)
         lk = s.links
-        if lk <= 0.3 * n and s.tag != "h1" and (n >= 50 or (n >= 20 and text[-1] in ends)) \
-                and not (n < 200 and furniture(text) is not None):
+        if lk <= 0.3 * n and s.tag != "h1" and (n >= 50 or (n >= _MIN_BODY and text[-1] in ends and " " in text)) \
+                and not (n < 200 and furniture(text) is not None) \
+                and not (tmin <= n <= tmax and _key(text) in tkeys):
             v = n - lk
             e = cur.get(s.block)
             if e is None:
@@ -57,7 +69,9 @@ def choose_container(page: Page) -> int | None:
             else:
                 e[0] += v
                 e[1] += v
-        elif lk:
+        elif lk and not (n < 80 and (furniture(text) is not None or _SITE_NAME_RE.search(text) is not None)):
+            # (links of a print/share line or of the site's name inside the article are
+            # furniture, not a list of links)
             e = cur.get(s.block)
             if e is None:
                 cur[s.block] = [0.0, 0.0, lk]
@@ -97,9 +111,8 @@ def choose_container(page: Page) -> int | None:
     best = max(a[0] for a in acc.values())
     if best < _MIN_BODY:
         return None
-    chain = page.chain
     cands = [n for n, a in acc.items() if a[0] >= 0.98 * best]
-    win = max(cands, key=lambda n: len(chain(n)))
+    win = max(cands, key=page.depth)
     if acc[win][2] > 0.5 * acc[win][1]:
         return None  # a list of links with teasers (a list page, a sitemap), not an article
     while True:
@@ -152,8 +165,20 @@ def clean_doc_title(title: str, site_name: str = "") -> str:
     Only whole parts at either end are removed (an article title may contain « — » itself);
     a part is a site/section name when it mentions управа/префектура/mos.ru/«сайт», is
     «Новости»/«Пресс-центр»-like, or equals ``og:site_name``.  When every part looks like a
-    site name the longest part is returned.
+    site name the longest part is returned.  Memoised for titles under 1,000 characters (LRU,
+    512 entries): a page asks up to four times.
     """
+    if len(title) < 1000 and len(site_name) < 1000:
+        return _clean_doc_title_memo(title, site_name)
+    return _clean_doc_title(title, site_name)
+
+
+@lru_cache(maxsize=512)
+def _clean_doc_title_memo(title: str, site_name: str) -> str:
+    return _clean_doc_title(title, site_name)
+
+
+def _clean_doc_title(title: str, site_name: str) -> str:
     title = normalize_space(title)
     pieces = _SPLIT_KEEP_RE.split(title)  # text, separator, text, separator, …
     if len(pieces) <= 1:

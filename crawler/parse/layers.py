@@ -26,6 +26,9 @@ from crawler.parse.urls import absolute_url
 _JUNK_IMG_RE = re.compile(r"counter|pixel|spacer|blank\.|/icons?/|logo|sprite|\.svg(?:$|\?)|yandex\.ru/watch|mc\.yandex", re.I)
 
 
+#: A tag inside JSON-LD ``articleBody``.  ``[^<>]`` (not ``[^>]``): an unclosed «<» stops at the
+#: next «<», so a run of them is linear, not quadratic.
+_TAG_RE = re.compile(r"<[^<>]*>")
 _TAG_ATTR_RE = attr_value_re(("tags", "rubr", "rubric", "keywords"))
 
 
@@ -41,6 +44,8 @@ class LayerResult:
     tags: list[str] = field(default_factory=list)
 
 
+#: Characters a profile's body element must yield («Открыт сквер.» is 13).
+_MIN_PROFILE_BODY = 10
 _safe_css = safe_css
 _safe_first = safe_css_first
 
@@ -113,7 +118,7 @@ def profile_finish(page: Page, prof: SelectorProfile, r: LayerResult, hold: Prof
     """Second half, after chrome removal and the walk: body paragraphs and images."""
     if hold.bodies:
         paras = clean_paragraphs(_segments_under(page, hold.bodies, hold.drop_ids), r.title)
-        if sum(map(len, paras)) >= 40:
+        if sum(map(len, paras)) >= _MIN_PROFILE_BODY:  # one short sentence is an article (issue 11)
             r.paragraphs = paras
         imgs = _safe_css(page.tree, prof.images) if prof.images else [i for b in hold.bodies for i in css(b, "img")]
         r.images = images_from(imgs, base)
@@ -144,8 +149,8 @@ def metadata_layer(page: Page, md: Metadata, base: str) -> LayerResult:
         r.paragraphs = clean_paragraphs(_segments_under(page, [md.body_node], set()), r.title)
         r.images = images_from(css(md.body_node, "img"), base)
     if not r.paragraphs and md.body_text:
-        text = re.sub(r"<[^>]+>", "\n", md.body_text) if "<" in md.body_text else md.body_text
-        r.paragraphs = [p for p in (normalize_space(x) for x in re.split(r"\n+", text)) if p]
+        text = _TAG_RE.sub("\n", md.body_text) if "<" in md.body_text else md.body_text
+        r.paragraphs = [p for p in (normalize_space(x) for x in text.split("\n")) if p]
     r.images += [u for u in (absolute_url(x, base) for x in md.images) if u and u not in r.images]
     r.tags = _uniq(md.tags)
     return r
@@ -161,7 +166,7 @@ def generic_layer(page: Page, md: Metadata, base: str, need: frozenset[str] | se
     (the body is always extracted: headline and date heuristics use its position).
     """
     r = LayerResult()
-    win = choose_container(page)
+    win = choose_container(page, (md.doc_title, md.title), md.site_name)
     body_ids: set[int] = set()
     segs: list[Segment] = []
     first_body = None

@@ -16,10 +16,11 @@ from selectolax.lexbor import LexborNode
 
 from crawler.config import SelectorProfile
 from crawler.parse.dom import Page, css, css_first, gc_paused, load_page
+from crawler.parse.limits import check_page
 from crawler.parse.pager import find_next
 from crawler.parse.profiles import BUILTIN_PROFILES, layer_profiles
 from crawler.parse.ru import looks_like_date, normalize_space, parse_ru_datetime
-from crawler.parse.urls import absolute_url, canonical_url, host_key, is_detail_like
+from crawler.parse.urls import absolute_url, canonical_url, check_url, host_key, is_detail_like
 from crawler.types import ListItem, ListPage
 
 
@@ -36,7 +37,11 @@ def _date_in(text: str):
     return parse_ru_datetime(text) if looks_like_date(text) else None
 
 
-def _profile_items(page: Page, prof: SelectorProfile, base: str) -> list[ListItem]:
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _profile_items(page: Page, prof: SelectorProfile, base: str, rejected: list[tuple[str, str]]) -> list[ListItem]:
     try:
         nodes = css(page.tree, prof.list_item or "")
     except Exception:
@@ -44,48 +49,70 @@ def _profile_items(page: Page, prof: SelectorProfile, base: str) -> list[ListIte
     items: list[ListItem] = []
     seen: set[str] = set()
     for node in nodes:
-        link = None
-        if prof.list_link:
-            try:
-                link = css_first(node, prof.list_link)
-            except Exception:
-                link = None
-        if link is None:
-            cands = [a for a in css(node, "a[href]") if "rubr" not in (a.attributes.get("class") or "")]
-            link = next((a for a in cands if is_detail_like(absolute_url(a.attributes.get("href") or "", base) or "")),
-                        cands[0] if cands else None)
-        if link is None:
+        try:  # one bad item costs that item only
+            item = _profile_item(node, prof, base, seen, rejected)
+        except Exception as exc:
+            rejected.append((_item_href(node), _reason(exc)))
             continue
-        url = absolute_url(link.attributes.get("href") or "", base)
-        if not url or url in seen:
-            continue
-        seen.add(url)
-        title = normalize_space(link.text(deep=True)) or None
-        date_text = ""
-        if prof.list_date:
-            try:
-                d = css_first(node, prof.list_date)
-            except Exception:
-                d = None
-            if d is not None:
-                date_text = normalize_space(d.attributes.get("datetime") or d.text(deep=True))
-        item_text = normalize_space(node.text(deep=True, separator=" "))
-        published = parse_ru_datetime(date_text) if date_text else _date_in(item_text)
-        rubr = css_first(node, "a.rubr")
-        lead_src = item_text
-        if prof.list_lead:
-            try:
-                ln = css_first(node, prof.list_lead)
-            except Exception:
-                ln = None
-            if ln is not None:
-                lead_src = normalize_space(ln.text(deep=True, separator=" "))
-        lead = _lead(lead_src, title or "", date_text, normalize_space(rubr.text()) if rubr else "")
-        items.append(ListItem(url=url, title=title, published_at=published, lead=lead))
+        if item is not None:
+            items.append(item)
     return items
 
 
-def _generic_items(page: Page, base: str) -> list[ListItem]:
+def _item_href(node: LexborNode) -> str:
+    try:
+        a = css_first(node, "a[href]")
+        return (a.attributes.get("href") or "")[:300] if a is not None else ""
+    except Exception:
+        return ""
+
+
+def _profile_item(node: LexborNode, prof: SelectorProfile, base: str, seen: set[str],
+                  rejected: list[tuple[str, str]]) -> ListItem | None:
+    link = None
+    if prof.list_link:
+        try:
+            link = css_first(node, prof.list_link)
+        except Exception:
+            link = None
+    if link is None:
+        cands = [a for a in css(node, "a[href]") if "rubr" not in (a.attributes.get("class") or "")]
+        link = next((a for a in cands if is_detail_like(absolute_url(a.attributes.get("href") or "", base) or "")),
+                    cands[0] if cands else None)
+    if link is None:
+        return None
+    href = link.attributes.get("href") or ""
+    url, bad = check_url(href, base)
+    if bad:
+        rejected.append((href[:300], bad))
+    if not url or url in seen:
+        return None
+    seen.add(url)
+    title = normalize_space(link.text(deep=True)) or None
+    date_text = ""
+    if prof.list_date:
+        try:
+            d = css_first(node, prof.list_date)
+        except Exception:
+            d = None
+        if d is not None:
+            date_text = normalize_space(d.attributes.get("datetime") or d.text(deep=True))
+    item_text = normalize_space(node.text(deep=True, separator=" "))
+    published = parse_ru_datetime(date_text) if date_text else _date_in(item_text)
+    rubr = css_first(node, "a.rubr")
+    lead_src = item_text
+    if prof.list_lead:
+        try:
+            ln = css_first(node, prof.list_lead)
+        except Exception:
+            ln = None
+        if ln is not None:
+            lead_src = normalize_space(ln.text(deep=True, separator=" "))
+    lead = _lead(lead_src, title or "", date_text, normalize_space(rubr.text()) if rubr else "")
+    return ListItem(url=url, title=title, published_at=published, lead=lead)
+
+
+def _generic_items(page: Page, base: str, rejected: list[tuple[str, str]]) -> list[ListItem]:
     body = page.tree.body
     if body is None:
         return []
@@ -98,7 +125,9 @@ def _generic_items(page: Page, base: str) -> list[ListItem]:
         href = a.attributes.get("href")
         if not href:
             continue
-        url = absolute_url(href, base)
+        url, bad = check_url(href, base)
+        if bad:
+            rejected.append((href[:300], bad))
         if not url or url == base or host_key(url) != host:
             continue
         page.register(a)
@@ -127,32 +156,12 @@ def _generic_items(page: Page, base: str) -> list[ListItem]:
             continue
         entries: list[list] = []  # [url, title, published, item_text]
         by_url: dict[str, int] = {}
-        side: str | None = None  # where undated items keep their date: "prev" or "next" sibling
+        side: list[str | None] = [None]  # where undated items keep their date: "prev" or "next" sibling
         for item_id, a, url in members:
-            title = _link_title(a)
-            if url in by_url:  # picture link + title link to the same article
-                e = entries[by_url[url]]
-                if title and len(title) > len(e[1] or ""):
-                    e[1] = title
-                continue
-            node = page.node_of.get(item_id) or a
-            text = normalize_space(node.text(deep=True, separator=" "))
-            published = _date_in(text)
-            if published is None:
-                # Flat lists: «date<br><a>title</a><br><br>…» or «<a>title</a> (date)<br>…».  The
-                # side is decided on the first undated item and kept, so that a date is never
-                # borrowed from the neighbouring item.
-                if side is None:
-                    published = _date_beside(node, "prev")
-                    side = "prev" if published else "next"
-                    if published is None:
-                        published = _date_beside(node, "next")
-                else:
-                    published = _date_beside(node, side)
-            if need_date and published is None:
-                continue
-            by_url[url] = len(entries)
-            entries.append([url, title, published, text])
+            try:  # one bad item costs that item only
+                _generic_entry(page, item_id, a, url, entries, by_url, need_date, side)
+            except Exception as exc:
+                rejected.append((url, _reason(exc)))
         items = []
         for url, title, published, text in entries:
             m = _DATE_SPAN_RE.search(text) if published else None
@@ -164,7 +173,38 @@ def _generic_items(page: Page, base: str) -> list[ListItem]:
     return best
 
 
-_DATE_SPAN_RE = re.compile(r"\d{1,2}[.\s]\S+[.\s]\d{2,4}(?:[\s,г.в]*\d{1,2}:\d{2})?")
+# ``\S{1,12}`` (a month number or name), not ``\S+``: an unbounded run followed by ``[.\s]`` is
+# quadratic on a long token.
+_DATE_SPAN_RE = re.compile(r"\d{1,2}[.\s]\S{1,12}?[.\s]\d{2,4}(?:[\s,г.в]{0,8}\d{1,2}:\d{2})?")
+
+
+def _generic_entry(page: Page, item_id: int, a: LexborNode, url: str, entries: list[list], by_url: dict[str, int],
+                   need_date: bool, side: list[str | None]) -> None:
+    """Add (or merge) the entry of one generic list item; ``side`` is shared across the group."""
+    title = _link_title(a)
+    if url in by_url:  # picture link + title link to the same article
+        e = entries[by_url[url]]
+        if title and len(title) > len(e[1] or ""):
+            e[1] = title
+        return
+    node = page.node_of.get(item_id) or a
+    text = normalize_space(node.text(deep=True, separator=" "))
+    published = _date_in(text)
+    if published is None:
+        # Flat lists: «date<br><a>title</a><br><br>…» or «<a>title</a> (date)<br>…».  The side
+        # is decided on the first undated item and kept, so that a date is never borrowed from
+        # the neighbouring item.
+        if side[0] is None:
+            published = _date_beside(node, "prev")
+            side[0] = "prev" if published else "next"
+            if published is None:
+                published = _date_beside(node, "next")
+        else:
+            published = _date_beside(node, side[0])
+    if need_date and published is None:
+        return
+    by_url[url] = len(entries)
+    entries.append([url, title, published, text])
 
 
 def _link_title(a: LexborNode) -> str:
@@ -221,7 +261,13 @@ def parse_list(html: str, base_url: str, profile: SelectorProfile | None = None,
     Returns:
         ListPage with items in page order (absolute canonical URLs, deduplicated), the next
         older page found in the pager (or ``None``), and ``layer`` = ``profile:<name>`` or
-        ``generic`` (``""`` when nothing was found; an empty list is a value, not an error).
+        ``generic`` (``""`` when nothing was found; an empty list is a value, not an error), and
+        ``rejected``: ``(href, reason)`` of items given up (a link that is no URL, an item whose
+        extraction raised); one bad item never costs the others.
+
+    Raises:
+        HostilePageError: the page is over a hard limit (bytes, tags, nesting depth: see
+            :mod:`crawler.parse.limits`); nothing else is raised on any markup.
     """
     with gc_paused():
         return _parse_list(html, base_url, profile, profile_name)
@@ -229,18 +275,28 @@ def parse_list(html: str, base_url: str, profile: SelectorProfile | None = None,
 
 def _parse_list(html: str, base_url: str, profile: SelectorProfile | None, profile_name: str | None) -> ListPage:
     base = canonical_url(base_url)
+    check_page(html)
     page = load_page(html, for_list=True)
     items: list[ListItem] = []
+    rejected: list[tuple[str, str]] = []
     layer = ""
     pager_sel = profile.pager if profile is not None else None
-    next_url = find_next(page.tree, base, pager_sel or BUILTIN_PROFILES["bitrix"].pager)  # before chrome removal
+    try:
+        next_url = find_next(page.tree, base, pager_sel or BUILTIN_PROFILES["bitrix"].pager)  # before chrome removal
+    except Exception as exc:  # a broken pager costs the next page, not this one
+        next_url = None
+        rejected.append(("(pager)", _reason(exc)))
     for name, prof in layer_profiles(profile, profile_name, html):
         if prof.list_item:
-            items = _profile_items(page, prof, base)
+            items = _profile_items(page, prof, base, rejected)
             if items:
                 layer = name
                 break
     if not items:
-        items = _generic_items(page, base)
+        try:
+            items = _generic_items(page, base, rejected)
+        except Exception as exc:
+            items = []
+            rejected.append(("(generic layer)", _reason(exc)))
         layer = "generic" if items else ""
-    return ListPage(items=tuple(items), next_url=next_url, layer=layer)
+    return ListPage(items=tuple(items), next_url=next_url, layer=layer, rejected=tuple(dict.fromkeys(rejected)))

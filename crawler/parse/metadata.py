@@ -80,6 +80,9 @@ def _ld_list(v) -> list[str]:
     return []
 
 
+_TRAILING_COMMA_RE = re.compile(r",\s*([}\]])")
+
+
 def _jsonld(scripts: list[LexborNode]) -> list[dict]:
     found: list[dict] = []
     for s in scripts:
@@ -88,12 +91,17 @@ def _jsonld(scripts: list[LexborNode]) -> list[dict]:
             continue
         try:
             data = json.loads(raw)
+        except RecursionError:  # «[[[[…» nested past the interpreter's limit: not metadata
+            continue
         except ValueError:
             try:  # tolerate trailing commas / control characters, common in CMS templates
-                data = json.loads(re.sub(r",\s*([}\]])", r"\1", raw), strict=False)
-            except ValueError:
+                data = json.loads(_TRAILING_COMMA_RE.sub(r"\1", raw), strict=False)
+            except (ValueError, RecursionError):
                 continue
-        _walk_ld(data, found)
+        try:
+            _walk_ld(data, found)
+        except RecursionError:
+            continue
     found.sort(key=lambda d: str(d.get("@type")).lower() == "webpage")  # WebPage last
     return found
 

@@ -3,7 +3,9 @@
 Only links present in the page are used ("found, not assumed"): ``rel=next``; links labelled
 «Следующая», «След.», «Далее», «Вперёд», «»», «→», «›», «Старые записи»; and numbered pager
 links (Bitrix ``?PAGEN_1=N``, ``?page=N``, ``/page/N/``, ``?p=N``).  A candidate is never the
-current page nor a page numbered at or below the current one.
+current page nor a page numbered at or below the current one, and it must belong to the same
+list (:func:`list_id`: ``index.php``, a trailing slash, parameter order and relative or absolute
+forms of the list URL do not matter).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from crawler.parse.dom import css
 from crawler.parse.ru import normalize_space
-from crawler.parse.urls import absolute_url, host_key, is_detail_like
+from crawler.parse.urls import absolute_url, host_key, is_detail_like, list_key
 
 _NUM_RE = re.compile(r"(?:[?&](?:PAGEN_\d+|page|p|pg|paged|str)=(\d+))|(?:/page[-/]?(\d+)/?(?:$|\?))", re.I)
 _NEXT_TEXT_RE = re.compile(
@@ -26,7 +28,9 @@ _NEXT_TEXT_RE = re.compile(
 )
 
 
-_PAGE_SUFFIX_RE = re.compile(r"/page[-/]?\d+/?$")
+_PAGE_SUFFIX_RE = re.compile(r"/page[-/]?\d+$")
+#: Query parameters that number pages (dropped when asking "is this the same list?").
+_PAGER_PARAMS = frozenset({"page", "p", "pg", "paged", "str"} | {f"pagen_{i}" for i in range(1, 10)})
 
 
 def page_number(url: str) -> int | None:
@@ -37,9 +41,14 @@ def page_number(url: str) -> int | None:
     return int(m.group(1) or m.group(2))
 
 
-def _path_root(url: str) -> str:
-    p = urlsplit(url).path
-    return _PAGE_SUFFIX_RE.sub("/", p)
+def list_id(url: str) -> str:
+    """The list a pager URL belongs to, whatever page it shows and however it is written:
+    :func:`~crawler.parse.urls.list_key` without page-number parameters and without a
+    ``/page/N`` suffix.  ``/presscenter/news/``, ``/presscenter/news/index.php?PAGEN_1=2`` and
+    ``/presscenter/news?PAGEN_1=3`` give the same id."""
+    key = list_key(url, _PAGER_PARAMS)
+    path, sep, query = key.partition("?")
+    return _PAGE_SUFFIX_RE.sub("", path) + sep + query
 
 
 def find_next(tree: LexborHTMLParser, base: str, pager_selector: str | None = None) -> str | None:
@@ -49,14 +58,15 @@ def find_next(tree: LexborHTMLParser, base: str, pager_selector: str | None = No
     """
     current = page_number(base) or 1
     host = host_key(base)
-    root = _path_root(base)
+    root = list_id(base)
+    this_page = list_key(base)
 
     def ok(url: str | None) -> str | None:
-        if not url or url == base or host_key(url) != host or is_detail_like(url):
+        if not url or host_key(url) != host or list_key(url) == this_page or is_detail_like(url):
             return None
         n = page_number(url)
         if n is None:  # e.g. «Далее» to ?from=2024-01-01: only if it stays in this list
-            return url if _path_root(url) == root and urlsplit(url).query else None
+            return url if list_id(url) == root and urlsplit(url).query else None
         return url if n > current else None
 
     scopes = []
@@ -82,7 +92,7 @@ def find_next(tree: LexborHTMLParser, base: str, pager_selector: str | None = No
             if good:
                 return good
         n = page_number(url)
-        if n is not None and n > current and host_key(url) == host and _path_root(url) == root:
+        if n is not None and n > current and host_key(url) == host and list_id(url) == root:
             numbered.append((n, url))
     if numbered:
         numbered.sort()

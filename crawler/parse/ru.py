@@ -79,24 +79,30 @@ _WORD_RE = re.compile(
     r"(?:\s*(?:г\.?|года?)?\s*[,в|/—–-]*\s*(?:в\s*)?" + _TIME + r")?",
     re.IGNORECASE,
 )
-_TIME_FIRST_RE = re.compile(_TIME + r"\s*[,|/—–-]?\s*$")
 _DIGIT_RE = re.compile(r"\d")
 _REL_RE = re.compile(r"(?P<rel>сегодня|вчера)\s*[,в]*\s*(?:в\s*)?" + _TIME, re.IGNORECASE)
 
 
 @lru_cache(maxsize=256)
 def _tz(s: str | None):
-    """tzinfo for an ISO offset (``Z``, ``+03:00``, ``+0300``); memoised (a handful of offsets recur)."""
+    """tzinfo for an ISO offset (``Z``, ``+03:00``, ``+0300``), or ``None`` for an impossible one
+    (``+24:00``, ``+05:75``: :class:`datetime.timezone` refuses offsets of a day or more);
+    memoised (a handful of offsets recur)."""
     if not s:
         return MOSCOW
     if s == "Z":
         return timezone.utc
     s = s.replace(":", "")
     sign = -1 if s[0] == "-" else 1
-    return timezone(sign * timedelta(hours=int(s[1:3]), minutes=int(s[3:5])))
+    hours, minutes = int(s[1:3]), int(s[3:5])
+    if hours > 23 or minutes > 59:
+        return None
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def _build(y: int, m: int, d: int, g: re.Match[str], tz=MOSCOW) -> datetime | None:
+    if tz is None:
+        return None
     try:
         day = date(y, m, d)
         hh = g.group("H")

@@ -28,7 +28,14 @@ _DROP_RE = re.compile(
     r"главная\s*(?:[→>»/|»›\\-]|$)|"
     r"©|\(c\)\s|copyright|все права защищены|"
     r"(?:vk|vkontakte|вконтакте|одноклассники|telegram|телеграм|facebook|twitter|whatsapp|viber)(?:\s|$)|"
-    r"нашли ошибку|выделите (?:её|ее|текст)|оцените (?:материал|новость))",
+    r"нашли ошибку|выделите (?:её|ее|текст)|оцените (?:материал|новость)|"
+    # cookie notices, calls to subscribe, section labels and site credits (chrome that sits
+    # inside article containers on some templates)
+    r"(?:мы )?используем (?:файлы )?cookie|(?:этот |наш )?сайт использует (?:файлы )?(?:cookie|куки)|"
+    r"(?:продолжая|оставаясь) (?:использовать|пользоваться|на сайте)|файлы cookie|"
+    r"подписывайтесь|подпишитесь|присоединяйтесь к нам|"
+    r"(?:новые материалы|свежие (?:материалы|новости)|популярное|самое (?:читаемое|популярное))\s*:?$|"
+    r"(?:разработка(?: и поддержка)? сайта|создание сайта|техническая поддержка сайта)\s*[:—–-]|сайт разработан)",
     re.I,
 )
 #: ``_STOP_RE`` or ``_DROP_RE`` in one anchored match (both start with ``^``): one regex call
@@ -49,6 +56,15 @@ def _norm_key(s: str) -> str:
     return _NONWORD_RE.sub("", s.lower().replace("ё", "е"))
 
 
+def _is_content(seg: Segment) -> int:
+    """Characters of ``seg`` that look like article text (0 for links, furniture, short labels)."""
+    text = seg.text
+    n = len(text)
+    if seg.links >= 0.3 * n or (n < 200 and FURNITURE_RE.match(text)):
+        return 0
+    return n if n >= 50 or (n >= 12 and text[-1] in _SENTENCE_END and " " in text) else 0
+
+
 def clean_paragraphs(segments: list[Segment], title: str | None = None) -> list[str]:
     """Filter ``segments`` (already restricted to the body container) into paragraphs.
 
@@ -58,19 +74,32 @@ def clean_paragraphs(segments: list[Segment], title: str | None = None) -> list[
     «Адрес страницы:» or «Читайте также»; skips short unpunctuated labels before the first
     paragraph (rubric, byline); trims trailing signature lines («Управа района …» without a
     sentence ending).  Returns paragraphs in order, without immediate duplicates.
+
+    Footer markers cut only below the article: a marker met while the text kept so far is
+    shorter than 200 characters and than the article-like text between it and the next marker
+    («Все новости» or «Читайте также» above the story, under a cookie notice) is dropped like
+    any furniture line, and the text goes on (issue 14: such a marker used to cut the story).
     """
     title_key = _norm_key(title) if title else None
     tlen = len(title) if title else 0
     out: list[str] = []
-    for seg in segments:
+    kept = 0
+    after: list[int] | None = None  # article-like characters from segment i+1 to the next marker
+    for i, seg in enumerate(segments):
         text = seg.text
         n = len(text)
         if n == 0:
             continue
         if n < 200 and _STOP_RE.match(text):
-            if out:
+            if not out:
+                continue  # a related block above the text: skip its heading, keep looking
+            if kept >= 200:
                 break
-            continue  # a related block above the text: skip its heading, keep looking
+            if after is None:
+                after = _content_after_markers(segments)
+            if kept >= after[i]:
+                break
+            continue  # a marker above the story (nav label under chrome lines): drop it, go on
         if seg.links and seg.links >= 0.6 * n:
             continue
         if n < 200 and _DROP_RE.match(text):
@@ -88,8 +117,24 @@ def clean_paragraphs(segments: list[Segment], title: str | None = None) -> list[
         if not out and n < 40 and text[-1] not in _SENTENCE_END:
             continue  # a label above the text: rubric, byline, "Новости района"
         out.append(text)
+        kept += n
     while out and is_signature(out[-1]):
         out.pop()
+    return out
+
+
+def _content_after_markers(segments: list[Segment]) -> list[int]:
+    """For each index i: article-like characters in segments i+1 … up to the next footer marker
+    (one backward pass, O(len(segments)))."""
+    out = [0] * len(segments)
+    run = 0
+    for i in range(len(segments) - 1, -1, -1):
+        out[i] = run
+        seg = segments[i]
+        if len(seg.text) < 200 and _STOP_RE.match(seg.text):
+            run = 0
+        else:
+            run += _is_content(seg)
     return out
 
 

@@ -1,5 +1,7 @@
 from datetime import datetime
 
+import pytest
+
 import pagegen as g
 from crawler.config import SelectorProfile
 from crawler.parse import parse_list
@@ -84,3 +86,43 @@ def test_card_links_wrapping_title_lead_date():
     assert [i.title for i in lp.items] == [f"Заголовок новости номер {i}" for i in range(1, 5)]
     assert lp.items[0].published_at == datetime(2024, 5, 1, tzinfo=MOSCOW)
     assert lp.items[0].lead == g.SENTENCES[1]
+
+
+# --- issue 14: the pager names the script -----------------------------------------------------
+
+def _bitrix_with_pager(hrefs: list[str]) -> str:
+    """A Bitrix list page whose pager holds exactly ``hrefs`` (numbered 2, 3, …)."""
+    import re
+
+    pager = '<div class="modern-page-navigation"><b>1</b> ' + " ".join(f'<a href="{h}">{k}</a>' for k, h in enumerate(hrefs, 2)) + "</div>"
+    return re.sub(r'<div class="modern-page-navigation">.*?</div>', pager, g.bitrix_list(), flags=re.S)
+
+
+@pytest.mark.parametrize("base, hrefs, want", [
+    ("https://arbat.mos.ru/presscenter/news/", ["/presscenter/news/index.php?PAGEN_1=2", "/presscenter/news/index.php?PAGEN_1=3"],
+     "https://arbat.mos.ru/presscenter/news/index.php?PAGEN_1=2"),
+    ("https://arbat.mos.ru/presscenter/news/index.php", ["/presscenter/news/?PAGEN_1=2"], "https://arbat.mos.ru/presscenter/news/?PAGEN_1=2"),
+    ("https://arbat.mos.ru/presscenter/news", ["https://arbat.mos.ru/presscenter/news/?PAGEN_1=2"], "https://arbat.mos.ru/presscenter/news/?PAGEN_1=2"),
+    ("https://arbat.mos.ru/presscenter/news/?SECTION=5", ["index.php?PAGEN_1=2&SECTION=5"], "https://arbat.mos.ru/presscenter/news/index.php?PAGEN_1=2&SECTION=5"),
+    ("https://arbat.mos.ru/presscenter/news/index.php?PAGEN_1=2", ["/presscenter/news/?PAGEN_1=2", "/presscenter/news/index.php?PAGEN_1=3"],
+     "https://arbat.mos.ru/presscenter/news/index.php?PAGEN_1=3"),
+])
+def test_pager_naming_the_script_is_the_same_list(base, hrefs, want):
+    lp = parse_list(_bitrix_with_pager(hrefs), base)
+    assert lp.next_url == want
+
+
+def test_pager_of_another_list_is_not_followed():
+    lp = parse_list(_bitrix_with_pager(["/presscenter/anons/index.php?PAGEN_1=2"]), "https://arbat.mos.ru/presscenter/news/")
+    assert lp.next_url is None
+
+
+def test_list_id_forms():
+    from crawler.parse.pager import list_id
+
+    ids = {list_id(u) for u in ("https://arbat.mos.ru/presscenter/news/", "https://arbat.mos.ru/presscenter/news",
+                                 "https://www.arbat.mos.ru/presscenter/news/index.php", "https://arbat.mos.ru:443/presscenter/news/?PAGEN_1=4",
+                                 "https://arbat.mos.ru/presscenter/news/page/3/")}
+    assert len(ids) == 1
+    assert list_id("https://a.ru/news/?b=1&a=2") == list_id("https://a.ru/news/index.php?a=2&b=1&PAGEN_2=5")
+    assert list_id("https://a.ru/news/?a=1") != list_id("https://a.ru/news/?a=2")
