@@ -78,7 +78,7 @@ def test_story_outbox_and_reprints(store) -> None:  # type: ignore[no-untyped-de
         outbox = s.exec(text("SELECT event, story_id, status, due_at FROM alert_outbox")).all()
         reprint = s.get(Article, b.article_id)
     assert len(outbox) == 1 and outbox[0][0] == "story.created" and outbox[0][2] == "pending"
-    assert reprint.story_score == pytest.approx(0.93) and reprint.story_explanation == {"tfidf": 0.5}
+    assert reprint.story_score == pytest.approx(0.93) and reprint.story_explanation == {"tfidf": 0.5, "role": "joined"}
 
 
 def test_skipped_alert_for_first_run(store) -> None:  # type: ignore[no-untyped-def]
