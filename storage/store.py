@@ -24,6 +24,7 @@ from storage.engine import make_engine
 from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
 from storage.migrate import upgrade
 from storage.models import AlertOutbox, Article, ArticleFeatures, Meta, RawPage, Source, Story, StoryOverride
+from storage.originals import choose_original
 
 #: A function choosing a story's canonical article from ``(article_id, published_at, text_length)`` rows.
 CanonicalRule = Callable[[list[tuple[int, datetime | None, int]]], int]
@@ -171,6 +172,8 @@ class Store:
                 src.last_error = outcome.error[:2000]
                 src.last_error_at = outcome.at
                 src.consecutive_failures += 1
+            if outcome.flags is not None:
+                src.health_flags = sorted(set(outcome.flags)) or None
             if outcome.empty is True:
                 src.empty_crawls += 1
                 src.markup_changed = src.empty_crawls >= outcome.markup_change_after
@@ -342,7 +345,11 @@ def _fill(row: Article, write: ArticleWrite, h: str) -> None:
 def _refresh_story(s: Session, story_id: int, at: datetime, canonical: CanonicalRule, title: TitleRule | None = None) -> None:
     """Recompute a story's derived columns from its members (count, earliest time, canonical, title)."""
     members = list(
-        s.exec(select(Article.id, Article.published_at, func.length(Article.text), Article.title).where(Article.story_id == story_id))
+        s.exec(
+            select(Article.id, Article.published_at, func.length(Article.text), Article.title, Source.kind)
+            .join(Source, Source.id == Article.source_id, isouter=True)  # type: ignore[arg-type]
+            .where(Article.story_id == story_id)
+        )
     )
     story = s.get(Story, story_id)
     if story is None:
@@ -351,11 +358,19 @@ def _refresh_story(s: Session, story_id: int, at: datetime, canonical: Canonical
         s.delete(story)
         return
     rows = [(int(m[0]), m[1], int(m[2] or 0)) for m in members]
-    cid = canonical(rows)
     titles = {int(m[0]): m[3] for m in members}
     dates = [m[1] for m in members if m[1] is not None]
-    story.canonical_article_id = cid
-    story.title = title(list(titles.values())) if title is not None else titles.get(cid, story.title)
+    # The Mayor's original, when the story has one, is its canonical item and gives its title
+    # (storage/originals.py); otherwise the configured rules choose among the reprints.
+    oid = choose_original([(int(m[0]), m[1], m[4]) for m in members])
+    story.original_article_id = oid
+    if oid is not None:
+        story.canonical_article_id = oid
+        story.title = titles.get(oid) or story.title
+    else:
+        cid = canonical(rows)
+        story.canonical_article_id = cid
+        story.title = title(list(titles.values())) if title is not None else titles.get(cid, story.title)
     story.published_at = min(dates) if dates else None
     story.reprint_count = len(members)
     story.updated_at = at
