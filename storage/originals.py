@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from storage.models import Article, Source, Story
+
+if TYPE_CHECKING:
+    from storage.store import Store
 
 #: Source kinds whose articles are originals (``sources.kind``).
 ORIGINAL_KINDS: tuple[str, ...] = ("mayor",)
@@ -68,4 +72,20 @@ def find_by_item_id(s: Session, source_id: str, item_id: str) -> Article | None:
     return s.exec(q.limit(1)).first()
 
 
-__all__ = ["ORIGINAL_KINDS", "choose_original", "find_by_item_id", "is_original_kind", "original_source_ids", "story_original"]
+def known_originals(store: "Store", source_id: str) -> dict[str, tuple[str, str]]:
+    """``{item id: (url, content_hash)}`` of every stored article of an originals source.
+
+    The item id is the number at the end of the URL (``…/9017050/``); articles whose URL ends
+    in no number are keyed by their URL.
+    """
+    import re
+
+    out: dict[str, tuple[str, str]] = {}
+    with store.read_session() as s:
+        for url, h in s.exec(select(Article.url, Article.content_hash).where(Article.source_id == source_id)):
+            m = re.search(r"/(\d{4,})/?$", url)
+            out[m.group(1) if m else url] = (url, h)
+    return out
+
+
+__all__ = ["ORIGINAL_KINDS", "choose_original", "find_by_item_id", "is_original_kind", "known_originals", "original_source_ids", "story_original"]
