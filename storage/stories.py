@@ -63,6 +63,7 @@ def story_detail(store: Store, story_id: int) -> dict[str, Any] | None:
                 "score": a.story_score,
                 "explanation": a.story_explanation,
                 "canonical": a.id == story.canonical_article_id,
+                "original": story.original_article_id is not None and a.id == story.original_article_id,
                 "override": overrides.get(a.id or -1),
             }
             for a, name, okrug in rows
