@@ -68,6 +68,11 @@ class OriginalsCrawl:
         return bool(self.feed_ok) or bool(self.api_ok)
 
 
+def feed_enabled(source: SourceSettings) -> bool:
+    """False in API-only mode: ``url`` is the API itself (``url: <api>`` with ``api: <api>``)."""
+    return not (source.api and source.url.rstrip("/").startswith(source.api.rstrip("/")))
+
+
 def api_collection_url(source: SourceSettings) -> str:
     """``<api><collection>`` (``…/json/ru/press/news``)."""
     assert source.api is not None
@@ -109,7 +114,7 @@ async def fetch_originals(
     res = OriginalsCrawl()
     feed: dict[str, OriginalItem] = {}
     api: dict[str, OriginalItem] = {}
-    if source.url:
+    if feed_enabled(source):
         await _read_feed(fetcher, source, res, feed)
     if source.api:
         await _read_api(fetcher, source, res, api, since=since, known=known, backfill=backfill, max_pages=max_pages)
@@ -334,4 +339,4 @@ async def _from_page(fetcher: Fetcher, it: OriginalItem, res: OriginalsCrawl) ->
         log.info("original %s: linked page has no more text than the feed (rendered in the browser?)", it.url)
 
 
-__all__ = ["NO_TEXT_GRACE", "OriginalsCrawl", "api_item_url", "fallback_url", "fetch_originals"]
+__all__ = ["feed_enabled", "NO_TEXT_GRACE", "OriginalsCrawl", "api_item_url", "fallback_url", "fetch_originals"]

@@ -113,6 +113,8 @@ class SourceStatus:
     #: Latest publication time among the source's articles.
     last_item_at: datetime | None
     articles: int
+    #: Warnings of the last crawl (``sources.health_flags``; e.g. ``api_block_page``, docs/originals.md).
+    health_flags: list[str] = field(default_factory=list)
 
 
 def _story_filter(q: Any, since: datetime | None, okrugs: Sequence[str], sources: Sequence[str], story_ids: Collection[int] | None,
@@ -276,9 +278,21 @@ def source_status(store: Any, now: datetime) -> list[SourceStatus]:
                 last_error=r.last_error, last_error_at=r.last_error_at,
                 consecutive_failures=int(r.consecutive_failures), empty_crawls=int(r.empty_crawls),
                 markup_changed=bool(r.markup_changed), items_last_day=recent, last_item_at=last_item, articles=n,
+                health_flags=list(_json_list(getattr(r, "health_flags", None))),
             )
         )
     return out
+
+
+def _json_list(v: Any) -> list[str]:
+    if isinstance(v, str):  # a raw JSON text (SQLite through Core without the column type)
+        import json
+
+        try:
+            v = json.loads(v)
+        except ValueError:
+            return []
+    return [str(x) for x in v] if isinstance(v, list) else []
 
 
 __all__ = ["Release", "Reprint", "SourceStatus", "StoryExport", "iter_story_exports", "releases", "source_status"]

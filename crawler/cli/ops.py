@@ -116,6 +116,7 @@ def status(
             "last_error": r.last_error if r.consecutive_failures else None, "last_error_at": _iso(r.last_error_at),
             "consecutive_failures": r.consecutive_failures, "items_last_day": r.items_last_day,
             "last_item_at": _iso(r.last_item_at), "markup_changed": r.markup_changed, "flags": flags,
+            "health_flags": list(r.health_flags),
         })
     for s in missing:
         report.append({"id": s.id, "name": s.name, "okrug": s.okrug, "last_success_at": None, "last_error": None,
@@ -151,6 +152,8 @@ def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[
         st = by_id.get(r["id"])
         last = _ago(st.last_success_at if st else None, now)
         tail = " ".join(r["flags"])
+        if r.get("health_flags"):  # warnings of the last crawl (originals source: docs/originals.md)
+            tail += f" [{' '.join(r['health_flags'])}]"
         if r["last_error"]:
             tail += f"  {r['last_error'][:70]}"
         typer.echo(f"{r['id'][:22]:<22} {r['okrug'][:6]:<6} {last:<12} {r['consecutive_failures']:>5} {r['items_last_day']:>4}  {tail}".rstrip())
