@@ -76,9 +76,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP VIEW IF EXISTS releases")
-    with op.batch_alter_table("sources", schema=None) as batch_op:
-        batch_op.drop_column("health_flags")
-    with op.batch_alter_table("stories", schema=None) as batch_op:
-        batch_op.drop_index("ix_stories_original_article_id")
-        batch_op.drop_column("original_article_id")
+    op.drop_index("ix_stories_original_article_id", table_name="stories")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35, PostgreSQL): a batch table copy would trip
+    # the foreign keys that point at ``sources`` and ``stories``.
+    op.execute("ALTER TABLE sources DROP COLUMN health_flags")
+    op.execute("ALTER TABLE stories DROP COLUMN original_article_id")
     op.execute(OLD_VIEW_POSTGRESQL if _pg() else OLD_VIEW_SQLITE)
