@@ -51,6 +51,21 @@ def original_source_ids(s: Session) -> list[str]:
     return list(s.exec(select(Source.id).where(col(Source.kind).in_(list(ORIGINAL_KINDS)))))
 
 
+def second_original(s: Session, source_id: str, story_id: int) -> bool:
+    """True when an article of ``source_id`` is an original and story ``story_id`` already has one.
+
+    The Mayor publishes one text per release, so a second original is another release (the same
+    yearly event, the same object at another stage, a template of the same week): it founds its
+    own story instead of joining (``Store.save_article``), and late attachment does not move it
+    into a story that has an original (``storage.stories.attach_lone_article``).
+    """
+    src = s.get(Source, source_id)
+    if src is None or not is_original_kind(src.kind):
+        return False
+    story = s.get(Story, story_id)
+    return story is not None and story.original_article_id is not None
+
+
 def story_original(s: Session, story_id: int) -> Article | None:
     """The story's original article (by ``stories.original_article_id``), or ``None``."""
     story = s.get(Story, story_id)
@@ -88,4 +103,4 @@ def known_originals(store: "Store", source_id: str) -> dict[str, tuple[str, str]
     return out
 
 
-__all__ = ["ORIGINAL_KINDS", "choose_original", "find_by_item_id", "is_original_kind", "known_originals", "original_source_ids", "story_original"]
+__all__ = ["ORIGINAL_KINDS", "choose_original", "find_by_item_id", "is_original_kind", "known_originals", "second_original", "original_source_ids", "story_original"]

@@ -24,7 +24,7 @@ from storage.engine import make_engine
 from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
 from storage.migrate import upgrade
 from storage.models import AlertOutbox, Article, ArticleFeatures, Meta, RawPage, Source, Story, StoryOverride
-from storage.originals import choose_original
+from storage.originals import choose_original, second_original
 
 #: A function choosing a story's canonical article from ``(article_id, published_at, text_length)`` rows.
 CanonicalRule = Callable[[list[tuple[int, datetime | None, int]]], int]
@@ -260,6 +260,11 @@ class Store:
                 s.add(ArticleFeatures(article_id=row.id, data=write.features))
             decision = decide() if decide is not None else None
             story_id = getattr(decision, "story_id", None)
+            explanation = dict(getattr(decision, "explanation", {}) or {})
+            if story_id is not None and second_original(s, write.source_id, story_id):
+                # One original per release: a second Mayor's text is another release (storage/originals.py).
+                explanation["original_conflict"] = f"story {story_id} already has the Mayor's original; this original founds its own"
+                story_id = None
             created = story_id is None or s.get(Story, story_id) is None
             if created:
                 story = Story(title=a.title, canonical_article_id=row.id, first_seen_at=write.at, updated_at=write.at)
@@ -279,7 +284,7 @@ class Store:
             else:
                 row.story_score = float(getattr(decision, "score", 0.0))
             row.story_id = story_id
-            row.story_explanation = dict(getattr(decision, "explanation", {}) or {}) or None
+            row.story_explanation = explanation or None
             s.add(row)
             s.flush()
             assert story_id is not None

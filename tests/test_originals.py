@@ -385,3 +385,29 @@ def test_wait_for_original_then_the_first_alert_carries_it(tmp_path: Path) -> No
     assert fan_out(store, t0 + timedelta(minutes=5), ["hook"], route, wait_for_original=wait) == 1
     assert set(story_ids().values()) == {"dispatched"}
     store.close()
+
+
+def test_a_second_original_founds_its_own_story(tmp_path: Path) -> None:
+    from storage.intents import ArticleWrite, SourceRow
+    from storage.stories import attach_lone_article
+
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.sync_sources([SourceRow("mayor", "Мэр Москвы", "Москва", "mayor", "https://www.mos.ru/rss"),
+                        SourceRow("marino", "Управа района Марьино", "ЮВАО", "uprava", "https://marino.mos.ru/presscenter/news/")])
+    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    a = store.save_article(ArticleWrite("mayor", _article("https://www.mos.ru/mayor/themes/1/9017050/", "Открыта школа в Марьине", t0), at=t0))
+
+    class Join:
+        story_id, score, explanation = a.story_id, 0.8, {"best": {"story": a.story_id}}
+
+    # a template of the same week: the detector says "join", but one release has one original
+    b = store.save_article(ArticleWrite("mayor", _article("https://www.mos.ru/mayor/themes/1/9018050/", "Открыта школа в Митине", t0), at=t0), decide=lambda: Join())
+    assert b.story_created and b.story_id != a.story_id
+    with store.read_session() as s:
+        art = s.get(Article, b.article_id)
+        assert art is not None and "original_conflict" in (art.story_explanation or {})
+    assert not attach_lone_article(store, b.article_id, a.story_id, 0.9, {})
+    # a district reprint still joins
+    c = store.save_article(ArticleWrite("marino", _article("https://marino.mos.ru/presscenter/news/detail/5.html", "Школа", t0), at=t0), decide=lambda: Join())
+    assert c.story_id == a.story_id
+    store.close()
