@@ -16,7 +16,7 @@ source. Prints:
 - the time from an original's publication to its story's first alert, and how many first
   alerts carried the original.
 
-Usage: ``python bench/originals_bench.py [--sites 30] [--days 2] [--backlog 1] [--step 15m] [--seed 12]``
+Usage: ``python bench/originals_bench.py [--sites 30] [--days 3] [--backlog 1] [--step 15m] [--seed 12] [--releases-per-day 8]``
 """
 
 from __future__ import annotations
@@ -44,11 +44,11 @@ from storage.models import AlertOutbox, Article  # noqa: E402
 from storage.outbox import fan_out, load_story  # noqa: E402
 
 
-def settings_for(db: Path, sources: list[dict], since: str, settle: str, wait: str):
+def settings_for(db: Path, sources: list[dict], since: str, settle: str, wait: str, concurrency: int = 1):
     """A fast crawl config for the simulator (no politeness delay), real alert timings."""
     return settings_from_dict({
         "database": {"url": f"sqlite:///{db}"},
-        "crawl": {"since": since, "concurrency": 16, "max_pages": 60},
+        "crawl": {"since": since, "concurrency": concurrency, "max_pages": 60},
         "fetch": {"delay": "0ms", "per_host": 2, "retries": 3, "backoff": "50ms", "max_backoff": "300ms",
                   "total_timeout": "10s", "read_timeout": "5s"},
         "alerts": {"first_run": "skip", "settle": settle, "wait_for_original": wait},
@@ -60,7 +60,7 @@ def settings_for(db: Path, sources: list[dict], since: str, settle: str, wait: s
 async def run(net: SimNetwork, sources: list[dict], db: Path, a: argparse.Namespace, start: datetime) -> dict:
     """Backfill, then step the clock and crawl; returns the stored assignment and alert times."""
     since = (start - timedelta(days=a.backlog + 1)).date().isoformat()
-    settings = settings_for(db, sources, since, a.settle, a.wait)
+    settings = settings_for(db, sources, since, a.settle, a.wait, a.concurrency)
     store = Store(settings.database.url)
     pipe = Pipeline(settings, store, clock=lambda: net.now.astimezone(MSK))
     await pipe.open()
@@ -123,19 +123,26 @@ def pairwise(got: dict[str, int], truth: dict[str, str]) -> tuple[float, float, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sites", type=int, default=30)
-    ap.add_argument("--days", type=float, default=2.0, help="days of stepped crawling after the backfill")
+    ap.add_argument("--days", type=float, default=3.0, help="days of stepped crawling after the backfill")
     ap.add_argument("--backlog", type=int, default=1, help="days published before the start (backfilled, no alerts)")
     ap.add_argument("--step", default="15m", help="virtual time between two crawls")
     ap.add_argument("--settle", default="10m")
     ap.add_argument("--wait", default="5m", help="alerts.wait_for_original")
     ap.add_argument("--seed", type=int, default=12)
+    ap.add_argument("--concurrency", type=int, default=1,
+                    help="sources crawled at once (1: a deterministic arrival order, sources in config order)")
+    ap.add_argument("--releases-per-day", type=int, default=8, help="the Mayor's releases per simulated day (mean)")
     a = ap.parse_args()
     start = datetime(2026, 3, 2, 6, 0, tzinfo=MSK)
     results = {}
     for label, with_mayor in (("with originals", True), ("without originals", False)):
-        net = SimNetwork(sites=a.sites, seed=a.seed, start=start, backlog_days=a.backlog, mayor=True)
+        net = SimNetwork(sites=a.sites, seed=a.seed, start=start, backlog_days=a.backlog, mayor=True,
+                         releases_per_day=a.releases_per_day)
         with net.start_in_thread() as h, tempfile.TemporaryDirectory() as tmp:
-            sources = h.sources if with_mayor else [s for s in h.sources if s["kind"] != "mayor"]
+            # The originals source is crawled LAST in every step (the conservative order: reprints
+            # published in the same step are stored before their original).
+            districts = [s for s in h.sources if s["kind"] != "mayor"]
+            sources = districts + [s for s in h.sources if s["kind"] == "mayor"] if with_mayor else districts
             t0 = time.perf_counter()
             res = asyncio.run(run(net, sources, Path(tmp) / "db.sqlite", a, start))
             res["wall"] = time.perf_counter() - t0
@@ -177,7 +184,7 @@ def main() -> None:
                 false_links += 1
                 examples.append((rid, truth[u], u))
     stored_origs = [u for u in originals if u in by_url]
-    print(f"simulated network: {a.sites} sites + www.mos.ru replica, seed {a.seed}, backlog {a.backlog} d, "
+    print(f"simulated network: {a.sites} sites + www.mos.ru replica, seed {a.seed}, {a.releases_per_day} releases/day, backlog {a.backlog} d, "
           f"{a.days:g} d crawled every {a.step} (settle {a.settle}, wait_for_original {a.wait})")
     print(f"originals published {len(originals)}, stored {len(stored_origs)}; releases without an original "
           f"{sum(1 for rid in {truth[u] for u in truth if '/presscenter/' in u and not truth[u].startswith('local-')} if rid not in {o.rid for o in originals.values()})}; "
