@@ -120,6 +120,22 @@ def pairwise(got: dict[str, int], truth: dict[str, str]) -> tuple[float, float, 
     return p, r, (2 * p * r / (p + r) if p + r else 0.0), tp, fp, fn
 
 
+def recall_by_kind(got: dict[str, int], truth: dict[str, str], kind: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """``{rewrite kind: (pairs found, true pairs)}`` over true pairs of district articles (a pair's kind
+    is the non-verbatim side's, as in ``bench/sim_truth.py``)."""
+    by_true: dict[str, list[str]] = defaultdict(list)
+    for k in got:
+        if k in truth and k in kind:
+            by_true[truth[k]].append(k)
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for members in by_true.values():
+        for x, y in itertools.combinations(members, 2):
+            kk = kind[y] if kind[x] == "verbatim" else kind[x]
+            out[kk][0] += got[x] == got[y]
+            out[kk][1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sites", type=int, default=30)
@@ -147,6 +163,7 @@ def main() -> None:
             res = asyncio.run(run(net, sources, Path(tmp) / "db.sqlite", a, start))
             res["wall"] = time.perf_counter() - t0
             res["truth"] = net.truth()
+            res["kind"] = {u: m["kind"] for u, m in net.truth_meta().items()}
             res["originals"] = {h.net.base_url("mayor") + o.path: o for o in net.originals()}
             res["base"] = h.net.base_url("mayor")
             results[label] = res
@@ -199,6 +216,10 @@ def main() -> None:
         p, r, f, tp, fp, fn = pairwise(got, res["truth"])
         print(f"pairwise, district articles, {label:<18}: P {p:.3f}  R {r:.3f}  F1 {f:.3f}  (tp {tp}, fp {fp}, fn {fn}); "
               f"crawl {res['crawl_s']:.0f} s of {res['wall']:.0f} s")
+    for label, res in results.items():
+        got = {u: sid for u, src, sid, aid, pub in res["arts"] if src != "mayor"}
+        rk = recall_by_kind(got, res["truth"], res["kind"])
+        print(f"recall per rewrite kind, {label:<18}: " + ", ".join(f"{k} {a_ / b_:.3f} ({b_})" for k, (a_, b_) in sorted(rk.items())))
     got_all = {u: sid for u, src, sid, aid, pub in w["arts"]}
     p, r, f, tp, fp, fn = pairwise(got_all, truth)
     print(f"pairwise, originals counted as members     : P {p:.3f}  R {r:.3f}  F1 {f:.3f}  (tp {tp}, fp {fp}, fn {fn})")
