@@ -411,3 +411,22 @@ def test_a_second_original_founds_its_own_story(tmp_path: Path) -> None:
     c = store.save_article(ArticleWrite("marino", _article("https://marino.mos.ru/presscenter/news/detail/5.html", "Школа", t0), at=t0), decide=lambda: Join())
     assert c.story_id == a.story_id
     store.close()
+
+
+def test_probe_reads_the_feed_and_the_api(tmp_path: Path) -> None:
+    net = make_net()
+    with net.start_in_thread() as h:
+        src = mayor_source(h)
+        settings = sim_settings(tmp_path / "db.sqlite", [src], SINCE)
+        cfg = write_config(tmp_path / "config.yaml", settings)
+        newest = net.originals()[-1]
+        out = CliRunner().invoke(app, ["probe", src["url"], "--config", str(cfg)])
+        assert out.exit_code == 0, out.output
+        assert "as an RSS/Atom feed (rss20)" in out.output and str(newest.item_id) in out.output
+        out = CliRunner().invoke(app, ["probe", src["api"] + "press/news?per-page=5", "--config", str(cfg)])
+        assert "as an API collection page: 5 items" in out.output and "next: http" in out.output
+        out = CliRunner().invoke(app, ["probe", src["api"] + f"press/news/{newest.item_id}", "--config", str(cfg)])
+        assert "as one API item: 1 items" in out.output and newest.title[:40] in out.output
+        net.set_fault("mayor", "rename", frm="text", to="full_text")
+        out = CliRunner().invoke(app, ["probe", src["api"] + f"press/news/{newest.item_id}", "--config", str(cfg)])
+        assert "text → full_text" in out.output
