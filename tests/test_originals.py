@@ -430,3 +430,32 @@ def test_probe_reads_the_feed_and_the_api(tmp_path: Path) -> None:
         net.set_fault("mayor", "rename", frm="text", to="full_text")
         out = CliRunner().invoke(app, ["probe", src["api"] + f"press/news/{newest.item_id}", "--config", str(cfg)])
         assert "text → full_text" in out.output
+
+
+def test_dispatcher_waits_only_while_an_originals_source_is_enabled(tmp_path: Path) -> None:
+    from crawler.alert import Dispatcher
+    from crawler.config import settings_from_dict
+
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    district = {"id": "marino", "name": "Марьино", "url": "https://marino.mos.ru/presscenter/news/"}
+    mayor = {"id": "mayor", "kind": "mayor", "name": "Мэр Москвы", "url": "https://www.mos.ru/rss",
+             "api": "https://www.mos.ru/api/newsfeed/v4/frontend/json/ru/"}
+    for sources, wait, expected in (
+        ([district, mayor], "5m", timedelta(minutes=5)),
+        ([district, {**mayor, "enabled": False}], "5m", None),
+        ([district], "5m", None),
+        ([district, mayor], "0s", None),
+    ):
+        settings = settings_from_dict({"sources": sources, "alerts": {"wait_for_original": wait}}, env={})
+        assert Dispatcher(settings, store)._wait_for_original() == expected
+    store.close()
+
+
+def test_config_api_key_only_for_mayor_sources() -> None:
+    from crawler.config import settings_from_dict
+    from crawler.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="api is only for sources of kind: mayor"):
+        settings_from_dict({"sources": [{"id": "a", "name": "A", "url": "https://a.mos.ru/x/", "api": "https://a.mos.ru/api/"}]}, env={})
+    s = settings_from_dict({"sources": [{"id": "m", "name": "M", "kind": "mayor", "url": "https://www.mos.ru/rss", "api": "https://www.mos.ru/api/x"}]}, env={})
+    assert s.sources[0].api == "https://www.mos.ru/api/x/"
