@@ -287,7 +287,8 @@ class Pipeline:
         return CrawlOutcome(
             source.id, self.clock(), error=error, new_items=report.new, empty=None,
             markup_change_after=self.settings.crawl.markup_change_after,
-            backfilled=backfill and got.ok, flags=tuple(sorted(got.flags)),
+            # backfilled once the channel that pages back to crawl.since (the API; else the feed) worked
+            backfilled=backfill and bool(got.api_ok if source.api else got.feed_ok), flags=tuple(sorted(got.flags)),
         )
 
     async def _process_items(
