@@ -155,6 +155,15 @@ def test_both_channels_link_releases_and_show_the_original(tmp_path: Path) -> No
         out = CliRunner().invoke(app, ["story", str(st.id), "--config", str(cfg)])
         assert "the Mayor's original: " + by_id[st.original_article_id].url in out.output
         assert mayor_row(store).health_flags is None
+        out = CliRunner().invoke(app, ["export", "--config", str(cfg), "--originals-only", "--no-text"])
+        lines = [json.loads(x) for x in out.stdout.splitlines()]
+        assert len(lines) == len(only)
+        for obj in lines:
+            flagged = [p for p in obj["reprints"] if p["original"]]
+            assert len(flagged) == 1 and flagged[0]["url"] == obj["original_url"] == obj["canonical_url"]
+        out = CliRunner().invoke(app, ["export", "--config", str(cfg), "--format", "csv", "--no-text"])
+        head = out.stdout.splitlines()[0].split(",")
+        assert head[-3:] == ["original", "original_url", "original_published_at"]
         store.close()
 
 
