@@ -468,3 +468,44 @@ def test_config_api_key_only_for_mayor_sources() -> None:
         settings_from_dict({"sources": [{"id": "a", "name": "A", "url": "https://a.mos.ru/x/", "api": "https://a.mos.ru/api/"}]}, env={})
     s = settings_from_dict({"sources": [{"id": "m", "name": "M", "kind": "mayor", "url": "https://www.mos.ru/rss", "api": "https://www.mos.ru/api/x"}]}, env={})
     assert s.sources[0].api == "https://www.mos.ru/api/x/"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_releases_view_and_original_column_on_both_databases(tmp_path: Path, dialect: str) -> None:
+    import os
+
+    from storage.intents import ArticleWrite, SourceRow
+
+    if dialect == "postgresql":
+        if not os.environ.get("MOSNEWS_TEST_PG"):
+            pytest.skip("MOSNEWS_TEST_PG is not set: PostgreSQL tests skipped")
+        from tests.pgutil import drop_schema, fresh_pg_url
+
+        url = fresh_pg_url(os.environ["MOSNEWS_TEST_PG"])
+    else:
+        url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    store = Store(url)
+    try:
+        store.sync_sources([SourceRow("mayor", "Мэр Москвы", "Москва", "mayor", "https://www.mos.ru/rss"),
+                            SourceRow("marino", "Марьино", "ЮВАО", "uprava", "https://marino.mos.ru/presscenter/news/")])
+        t0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+        r1 = store.save_article(ArticleWrite("marino", _article("https://marino.mos.ru/presscenter/news/detail/1.html", "Для жителей района Марьино: школа", t0), at=t0))
+
+        class Join:
+            story_id, score, explanation = r1.story_id, 0.9, {}
+
+        store.save_article(ArticleWrite("mayor", _article("https://www.mos.ru/mayor/themes/1/9017050/", "Собянин открыл школу", t0 - timedelta(hours=1)), at=t0), decide=lambda: Join())
+        local = store.save_article(ArticleWrite("marino", _article("https://marino.mos.ru/presscenter/news/detail/2.html", "Субботник", t0), at=t0))
+        with store.engine.connect() as c:
+            rows = {r[0]: r[1:] for r in c.exec_driver_sql("SELECT story_id, title, canonical_url, original_url, original_published_at FROM releases")}
+        title, canonical, original, when = rows[r1.story_id]
+        assert title == "Собянин открыл школу" and canonical == original == "https://www.mos.ru/mayor/themes/1/9017050/"
+        assert when is not None
+        assert rows[local.story_id][2:] == (None, None)
+        assert [r.story_id for r in releases(store, originals_only=True)] == [r1.story_id]
+        status = {s.id: s for s in store.list_sources()}
+        assert status["mayor"].kind == "mayor"
+    finally:
+        store.close()
+        if dialect == "postgresql":
+            drop_schema(url)
