@@ -509,3 +509,13 @@ def test_releases_view_and_original_column_on_both_databases(tmp_path: Path, dia
         store.close()
         if dialect == "postgresql":
             drop_schema(url)
+
+
+def test_choose_canonical_prefers_the_original() -> None:
+    from crawler.dedup.canonical import choose_canonical
+
+    t = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    members = [("a", t, 3000), ("m", t + timedelta(hours=2), 800), ("b", t + timedelta(hours=1), 1200)]
+    assert choose_canonical(members) == "a"
+    assert choose_canonical(members, originals={"m"}) == "m"
+    assert choose_canonical(members, originals={"zzz"}) == "a"
