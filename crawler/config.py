@@ -186,9 +186,18 @@ class SourceSettings(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
     okrug: str = ""
-    kind: Literal["uprava", "prefecture", "other"] = "uprava"
+    kind: Literal["uprava", "prefecture", "other", "mayor"] = "uprava"
     url: str
     enabled: bool = True
+    # --- originals (issue 12): ``kind: mayor`` sources (docs/originals.md) ---
+    #: ``kind: mayor`` only: the JSON news API base (``…/api/newsfeed/v4/frontend/json/ru/``) that
+    #: gives an item's full text by id; ``url`` is then the RSS/Atom feed (either may work alone).
+    api: str | None = None
+    #: ``kind: mayor`` only: the API collection path under ``api`` (``press/news``).
+    api_collection: str = "press/news"
+    #: ``kind: mayor`` only: items per API page (the portal allows at most 50).
+    api_per_page: int = Field(50, ge=1, le=50)
+    # --- end originals ---
     #: Overrides ``crawl.interval`` for this source.
     interval: Annotated[Duration | None, AfterValidator(_interval_floor)] = None
     #: Forces the page charset (e.g. ``windows-1251``) instead of header/meta/detection.
@@ -213,6 +222,19 @@ class SourceSettings(_Model):
             if not re.fullmatch(r"https?://[^/\s?#@]+/?", o):
                 raise ValueError(f"expected an origin like https://host or http://host:8080 (no path), got {o!r}")
         return [o.rstrip("/") for o in v]
+
+    @field_validator("api")
+    @classmethod
+    def _api_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s]+/", v):
+            raise ValueError(f"expected an http(s) URL ending in a path, got {v!r}")
+        return v if v is None or v.endswith("/") else v + "/"
+
+    @model_validator(mode="after")
+    def _api_only_for_mayor(self) -> SourceSettings:
+        if self.api is not None and self.kind != "mayor":
+            raise ValueError("api is only for sources of kind: mayor")
+        return self
 
     @field_validator("encoding")
     @classmethod
@@ -363,6 +385,11 @@ class AlertSettings(_Model):
     #: Allow webhook/Apprise targets on private, loopback or link-local addresses (an internal receiver).
     allow_private_targets: bool = False
     operator: OperatorAlertSettings = Field(default_factory=OperatorAlertSettings)
+    # --- originals (issue 12) ---
+    #: A new story with no Mayor's original yet waits up to this long (after ``settle``) for the
+    #: original to arrive, so its first alert carries it; only while a ``kind: mayor`` source is enabled.
+    wait_for_original: Duration = timedelta(minutes=5)
+    # --- end originals ---
 
 
 class ServerSettings(_Model):

@@ -196,7 +196,10 @@ class Pipeline:
         self._active += 1
         try:
             await self._reload_if_edited()
-            outcome = await self._crawl_source(source, since, report, slog)
+            if source.kind == "mayor":  # the Mayor's originals: feed + JSON API (crawler/originals.py)
+                outcome = await self._crawl_originals(source, since, report, slog)
+            else:
+                outcome = await self._crawl_source(source, since, report, slog)
         except StorageError:
             raise
         except (FetchError, ParseError, MosnewsError) as exc:
@@ -310,6 +313,47 @@ class Pipeline:
             etag=etag,
             last_modified=last_mod,
             backfilled=backfill and reached_end,
+        )
+
+    async def _crawl_originals(
+        self, source: SourceSettings, since: date | None, report: SourceReport, slog: logging.LoggerAdapter[logging.Logger]
+    ) -> CrawlOutcome:
+        """One crawl of a ``kind: mayor`` source: fetch (feed, API), then the same featurize → dedup →
+        store path as district news. A channel failure is a health flag; the crawl fails only when
+        every configured channel failed."""
+        from crawler.originals import fetch_originals
+        from storage.originals import known_originals
+        from storage.store import content_hash
+
+        row = await asyncio.to_thread(self.store.get_source, source.id)
+        backfill = row is None or not row.backfilled
+        since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
+        known = await asyncio.to_thread(known_originals, self.store, source.id)
+        got = await fetch_originals(
+            self.fetcher, source, since=since_dt, known={k: v[0] for k, v in known.items()}, backfill=backfill,
+            max_pages=self.settings.crawl.max_pages, now=self.clock(),
+        )
+        report.pages = got.requests
+        hashes = {url: h for url, h in known.values()}
+        todo = [a for a in got.articles if hashes.get(a.url) != content_hash(a.title, a.lead, a.text)]
+        if todo:
+            docs = [Doc(id=a.url, title=a.title, text=a.text, lead=a.lead, published_at=a.published_at, url=a.url, source=source.id) for a in todo]
+            feats = await asyncio.to_thread(self.featurizer.featurize, docs)
+            alert = not (backfill and self.settings.alerts.first_run == "skip")
+            for article, f in zip(todo, feats):
+                await self._store_one(source, article, f, report, alert=alert)
+        error = None
+        if not got.ok:
+            error = "; ".join(got.errors) or "no channel configured"
+            report.ok, report.error = False, error
+            slog.warning("originals crawl of %s failed: %s", source.id, error)
+        elif got.errors:
+            report.errors.extend(got.errors)
+        return CrawlOutcome(
+            source.id, self.clock(), error=error, new_items=report.new, empty=None,
+            markup_change_after=self.settings.crawl.markup_change_after,
+            # backfilled once the channel that pages back to crawl.since (the API; else the feed) worked
+            backfilled=backfill and bool(got.api_ok if source.api else got.feed_ok), flags=tuple(sorted(got.flags)),
         )
 
     async def _process_items(

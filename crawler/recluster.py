@@ -59,7 +59,7 @@ def recluster(
         return {"changes": [], "rebuilt": False}
     arts = _articles(store)
     feats = _features(store, settings, arts)
-    rows = _replay(Detector(settings.dedup), arts, feats, overrides(store), {}, progress)
+    rows = _replay(Detector(settings.dedup), arts, feats, overrides(store), {}, progress, originals=_originals(store))
     stats = rewrite_stories(store, rows, canonical=canonical_rule, title=story_title)
     store.set_meta(META_KEY, json.dumps(current))
     return {"changes": changes, "rebuilt": True, **stats}
@@ -84,9 +84,9 @@ def settle(store: Store, settings: Settings, first_day: int, last_day: int) -> d
     for r in context:  # the fixed neighbourhood, with its stories as they are
         if current.get(r[0]) is not None:
             det.add(current[r[0]], str(r[0]), feats[r[0]])
-    fixed = set(current.values())
+    fixed = {sid for sid in current.values() if sid is not None}
     rows = _replay(det, region, feats, overrides(store), {aid: sid for aid, sid in current.items() if sid is not None}, None,
-                   first_label=max(fixed, default=0) + 1_000_000_000)  # fmt: skip
+                   first_label=max(fixed, default=0) + 1_000_000_000, originals=_originals(store))  # fmt: skip
     return rewrite_stories(store, rows, canonical=canonical_rule, title=story_title, fixed_labels=fixed)
 
 
@@ -104,6 +104,17 @@ def _articles(store: Store, first_day: int | None = None, last_day: int | None =
         arts = list(s.exec(q))
     arts.sort(key=lambda r: (r[4] or _FAR, r[0]))
     return arts
+
+
+def _originals(store: Store) -> set[int]:
+    """Ids of the Mayor's originals (articles of ``kind: mayor`` sources): one per release."""
+    from storage.originals import original_source_ids
+
+    with store.read_session() as s:
+        srcs = original_source_ids(s)
+        if not srcs:
+            return set()
+        return set(s.exec(select(Article.id).where(Article.source_id.in_(srcs))))  # type: ignore[union-attr]
 
 
 def _story_ids(store: Store, ids: list[int]) -> Iterable[tuple[int, int | None]]:
@@ -148,15 +159,21 @@ def _replay(
     progress: Callable[[int, int], None] | None,
     *,
     first_label: int = 1,
+    originals: set[int] = frozenset(),  # type: ignore[assignment]
 ) -> list[Row]:
     """Decide ``arts`` (canonical order) one by one against ``det`` and each other, as the
     pipeline does (late attachment included). ``label_of`` holds the labels (story ids) of the
     articles already in ``det``; new stories get labels from ``first_label`` on.
 
+    One original per release (``originals``: article ids of the Mayor's texts, as
+    :func:`storage.originals.second_original` rules in the live path): an original never joins
+    or is moved into a story that already holds one.
+
     Returns ``[(article id, label, score, explanation)]`` for the replayed articles and for any
     article of ``det`` that late attachment moved.
     """
     label_of = dict(label_of)
+    with_original = {label_of[a] for a in originals if a in label_of}
     out: dict[int, Row] = {}
     next_label = first_label
     deferred: list[tuple[int, int]] = []
@@ -176,16 +193,23 @@ def _replay(
                 deferred.append((aid, anchor))
             continue
         d = det.decide(f)
-        if d.story_id is None:
+        expl = dict(d.explanation)
+        joined = d.story_id is not None
+        if joined and aid in originals and d.story_id in with_original:
+            expl["original_conflict"] = f"story {d.story_id} already has the Mayor's original; this original founds its own"
+            joined = False
+        if not joined:
             label, score = next_label, 1.0
             next_label += 1
         else:
             label, score = d.story_id, d.score
         label_of[aid] = label
+        if aid in originals:
+            with_original.add(label)
         det.add(label, str(aid), f)
-        out[aid] = (aid, label, score, dict(d.explanation) | {"role": "founded" if d.story_id is None else "joined"})
+        out[aid] = (aid, label, score, expl | {"role": "joined" if joined else "founded"})
         for doc, old, again in det.revisit(d, label):  # lone articles this one's story now attracts
-            if int(doc) in fixes:  # pinned by hand: stays where the fix put it
+            if int(doc) in fixes or (int(doc) in originals and label in with_original):  # pinned by hand / one original per release
                 det.move(doc, old)
                 continue
             label_of[int(doc)] = label

@@ -51,3 +51,5 @@ class CrawlOutcome:
     etag: str | None = None
     last_modified: str | None = None
     backfilled: bool = False
+    #: Warnings of this crawl (short codes such as ``feed_not_xml``); ``None`` leaves the column alone.
+    flags: tuple[str, ...] | None = None

@@ -49,6 +49,8 @@ class Source(SQLModel, table=True):
     list_last_modified: Optional[str] = None
     #: True once a crawl reached ``crawl.since`` (or the last page): later crawls stop at known items.
     backfilled: bool = False
+    #: Warnings of the last crawl (JSON array of short codes, e.g. ``api_block_page``; docs/originals.md).
+    health_flags: Optional[list[str]] = Field(default=None, sa_column=Column(JSON))
 
 
 class Article(SQLModel, table=True):
@@ -95,6 +97,8 @@ class Story(SQLModel, table=True):
     first_seen_at: Optional[datetime] = _ts()
     updated_at: Optional[datetime] = _ts()
     reprint_count: int = 0
+    #: The Mayor's original (an article of a ``kind: mayor`` source) when the story has one, else NULL.
+    original_article_id: Optional[int] = Field(default=None, index=True)
 
 
 class RawPage(SQLModel, table=True):

@@ -72,6 +72,9 @@ class StoryRecord:
     lead: str
     text: str
     reprints: tuple[Reprint, ...]
+    #: The Mayor's original (docs/originals.md), ``None`` for district-only news.
+    original_url: str | None = None
+    original_published_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ def load_story(s: Session, story_id: int | None) -> StoryRecord | None:
         Reprint(a.id or 0, a.url, a.title, a.published_at, a.source_id, name or a.source_id, okrug or "") for a, name, okrug in rows
     )
     canon = next((a for a, _, _ in rows if a.id == story.canonical_article_id), rows[0][0])
+    orig = next((a for a, _, _ in rows if story.original_article_id is not None and a.id == story.original_article_id), None)
     return StoryRecord(
         id=story.id or 0,
         title=story.title or canon.title,
@@ -173,6 +177,8 @@ def load_story(s: Session, story_id: int | None) -> StoryRecord | None:
         lead=canon.lead,
         text=canon.text,
         reprints=reprints,
+        original_url=orig.url if orig is not None else None,
+        original_published_at=orig.published_at if orig is not None else None,
     )
 
 
@@ -191,10 +197,15 @@ def _new_delivery(s: Session, salt: str, outbox_id: int, channel: str, status: s
     return d
 
 
-def fan_out(store: Store, now: datetime, channels: Sequence[str], route: Route, *, limit: int = 500) -> int:
+def fan_out(
+    store: Store, now: datetime, channels: Sequence[str], route: Route, *, limit: int = 500, wait_for_original: timedelta | None = None
+) -> int:
     """Turn due ``pending`` outbox rows into one delivery per channel (one transaction).
 
-    Story events whose story vanished (merged away) become ``cancelled``.
+    Story events whose story vanished (merged away) become ``cancelled``. With
+    ``wait_for_original``, a due ``story.created`` row whose story has no Mayor's original yet
+    stays ``pending`` until the original joins or ``due_at + wait_for_original`` passes
+    (``alerts.wait_for_original``, docs/originals.md).
     Returns the number of outbox rows processed.
     """
     with store.session() as s:
@@ -207,6 +218,7 @@ def fan_out(store: Store, now: datetime, channels: Sequence[str], route: Route, 
                 .limit(limit)
             )
         )
+        waiting = 0
         for row in rows:
             ev = _event(row)
             story = load_story(s, row.story_id)
@@ -214,6 +226,16 @@ def fan_out(store: Store, now: datetime, channels: Sequence[str], route: Route, 
                 row.status = "cancelled"
                 s.add(row)
                 continue
+            if (
+                wait_for_original
+                and row.event == "story.created"
+                and story is not None
+                and story.original_url is None
+                and row.due_at is not None
+                and now < row.due_at + wait_for_original
+            ):
+                waiting += 1
+                continue  # the first alert should carry the Mayor's original: give it a little longer
             existing = set(s.exec(select(AlertDelivery.channel).where(AlertDelivery.outbox_id == row.id)))
             for ch in channels:
                 if ch not in existing:
@@ -221,7 +243,7 @@ def fan_out(store: Store, now: datetime, channels: Sequence[str], route: Route, 
                     _new_delivery(s, salt, ev.id, ch, status, note, now, story)
             row.status = "dispatched"
             s.add(row)
-        return len(rows)
+        return len(rows) - waiting
 
 
 def recheck_held(store: Store, now: datetime, route: Route, *, give_up_before: datetime) -> int:

@@ -43,6 +43,9 @@ class Release:
     reprint_urls: list[str] = field(default_factory=list)
     okrugs: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    #: The Mayor's original (docs/originals.md): its URL and publication time; ``None`` for district-only news.
+    original_url: str | None = None
+    original_published_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON object (format version 1, see ``docs/schema.md``): times as ``YYYY-MM-DDTHH:MM:SSZ``."""
@@ -56,6 +59,8 @@ class Release:
             "reprint_urls": list(self.reprint_urls),
             "okrugs": list(self.okrugs),
             "sources": list(self.sources),
+            "original_url": self.original_url,
+            "original_published_at": iso_utc(self.original_published_at),
         }
 
 
@@ -76,6 +81,8 @@ class Reprint:
     canonical: bool
     lead: str = ""
     text: str = ""
+    #: True for the story's Mayor's original.
+    original: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,9 +113,14 @@ class SourceStatus:
     #: Latest publication time among the source's articles.
     last_item_at: datetime | None
     articles: int
+    #: Warnings of the last crawl (``sources.health_flags``; e.g. ``api_block_page``, docs/originals.md).
+    health_flags: list[str] = field(default_factory=list)
 
 
-def _story_filter(q: Any, since: datetime | None, okrugs: Sequence[str], sources: Sequence[str], story_ids: Collection[int] | None) -> Any:
+def _story_filter(q: Any, since: datetime | None, okrugs: Sequence[str], sources: Sequence[str], story_ids: Collection[int] | None,
+                  originals_only: bool = False) -> Any:
+    if originals_only:
+        q = q.where(_S.c.original_article_id.is_not(None))
     if since is not None:
         q = q.where(_WHEN >= since)
     if okrugs:
@@ -121,9 +133,11 @@ def _story_filter(q: Any, since: datetime | None, okrugs: Sequence[str], sources
 
 
 def _story_rows(s: Any, ids: Sequence[int]) -> dict[int, Any]:
+    orig = _A.alias("orig")
     q = (
-        select(_S.c.id, _S.c.title, _S.c.published_at, _S.c.first_seen_at, _A.c.url, _S.c.reprint_count)
-        .select_from(_S.outerjoin(_A, _A.c.id == _S.c.canonical_article_id))
+        select(_S.c.id, _S.c.title, _S.c.published_at, _S.c.first_seen_at, _A.c.url, _S.c.reprint_count,
+               orig.c.url, orig.c.published_at)
+        .select_from(_S.outerjoin(_A, _A.c.id == _S.c.canonical_article_id).outerjoin(orig, orig.c.id == _S.c.original_article_id))
         .where(_S.c.id.in_(list(ids)))
     )
     return {int(r[0]): r for r in s.connection().execute(q)}
@@ -154,12 +168,14 @@ def _release(row: Any, members: list[Any]) -> Release:
         reprint_urls=[m[2] for m in members],
         okrugs=sorted({m[5] for m in members if m[5]}),
         sources=sorted({m[3] for m in members}),
+        original_url=row[6],
+        original_published_at=row[7],
     )
 
 
 def _ordered_ids(store: Any, since: datetime | None, okrugs: Sequence[str], sources: Sequence[str],
-                 story_ids: Collection[int] | None, limit: int | None) -> list[int]:
-    q = _story_filter(select(_S.c.id), since, okrugs, sources, story_ids).order_by(_WHEN.desc(), _S.c.id.desc())
+                 story_ids: Collection[int] | None, limit: int | None, originals_only: bool = False) -> list[int]:
+    q = _story_filter(select(_S.c.id), since, okrugs, sources, story_ids, originals_only).order_by(_WHEN.desc(), _S.c.id.desc())
     if limit:
         q = q.limit(limit)
     with store.read_session() as s:
@@ -174,6 +190,7 @@ def releases(
     sources: Sequence[str] = (),
     story_ids: Collection[int] | None = None,
     limit: int | None = None,
+    originals_only: bool = False,
 ) -> list[Release]:
     """Stories newest first (by publication time, else first-seen time; then id descending).
 
@@ -183,8 +200,9 @@ def releases(
         sources: only stories with a reprint from one of these source ids.
         story_ids: only these stories (e.g. full-text search hits).
         limit: at most this many (``None`` or 0: all).
+        originals_only: only the Mayor's releases (stories with an original, ``stories.original_article_id``).
     """
-    ids = _ordered_ids(store, since, okrugs, sources, story_ids, limit)
+    ids = _ordered_ids(store, since, okrugs, sources, story_ids, limit, originals_only)
     out: list[Release] = []
     with store.read_session() as s:
         for i in range(0, len(ids), _CHUNK):
@@ -201,9 +219,10 @@ def iter_story_exports(
     okrugs: Sequence[str] = (),
     sources: Sequence[str] = (),
     with_text: bool = True,
+    originals_only: bool = False,
 ) -> Iterator[StoryExport]:
     """Stories (filtered as in :func:`releases`, newest first) with every reprint, streamed in chunks."""
-    ids = _ordered_ids(store, since, okrugs, sources, None, None)
+    ids = _ordered_ids(store, since, okrugs, sources, None, None, originals_only)
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i : i + _CHUNK]
         with store.read_session() as s:
@@ -219,6 +238,7 @@ def iter_story_exports(
                     article_id=int(m[1]), url=m[2], source_id=m[3], source_name=m[4], okrug=m[5] or "",
                     title=m[6], published_at=m[7], fetched_at=m[8],
                     score=float(m[9]) if m[9] is not None else None, canonical=m[2] == canonical_url,
+                    original=rel.original_url is not None and m[2] == rel.original_url,
                     lead=m[10] if with_text else "", text=m[11] if with_text else "",
                 )
                 for m in ms
@@ -258,9 +278,21 @@ def source_status(store: Any, now: datetime) -> list[SourceStatus]:
                 last_error=r.last_error, last_error_at=r.last_error_at,
                 consecutive_failures=int(r.consecutive_failures), empty_crawls=int(r.empty_crawls),
                 markup_changed=bool(r.markup_changed), items_last_day=recent, last_item_at=last_item, articles=n,
+                health_flags=list(_json_list(getattr(r, "health_flags", None))),
             )
         )
     return out
+
+
+def _json_list(v: Any) -> list[str]:
+    if isinstance(v, str):  # a raw JSON text (SQLite through Core without the column type)
+        import json
+
+        try:
+            v = json.loads(v)
+        except ValueError:
+            return []
+    return [str(x) for x in v] if isinstance(v, list) else []
 
 
 __all__ = ["Release", "Reprint", "SourceStatus", "StoryExport", "iter_story_exports", "releases", "source_status"]

@@ -24,6 +24,7 @@ from storage.engine import make_engine
 from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
 from storage.migrate import upgrade
 from storage.models import AlertOutbox, Article, ArticleFeatures, Meta, RawPage, Source, Story, StoryOverride
+from storage.originals import choose_original, second_original
 
 #: A function choosing a story's canonical article from ``(article_id, published_at, text_length)`` rows.
 CanonicalRule = Callable[[list[tuple[int, datetime | None, int]]], int]
@@ -171,6 +172,8 @@ class Store:
                 src.last_error = outcome.error[:2000]
                 src.last_error_at = outcome.at
                 src.consecutive_failures += 1
+            if outcome.flags is not None:
+                src.health_flags = sorted(set(outcome.flags)) or None
             if outcome.empty is True:
                 src.empty_crawls += 1
                 src.markup_changed = src.empty_crawls >= outcome.markup_change_after
@@ -257,6 +260,11 @@ class Store:
                 s.add(ArticleFeatures(article_id=row.id, data=write.features))
             decision = decide() if decide is not None else None
             story_id = getattr(decision, "story_id", None)
+            explanation = dict(getattr(decision, "explanation", {}) or {})
+            if story_id is not None and second_original(s, write.source_id, story_id):
+                # One original per release: a second Mayor's text is another release (storage/originals.py).
+                explanation["original_conflict"] = f"story {story_id} already has the Mayor's original; this original founds its own"
+                story_id = None
             created = story_id is None or s.get(Story, story_id) is None
             if created:
                 story = Story(title=a.title, canonical_article_id=row.id, first_seen_at=write.at, updated_at=write.at)
@@ -276,7 +284,7 @@ class Store:
             else:
                 row.story_score = float(getattr(decision, "score", 0.0))
             row.story_id = story_id
-            row.story_explanation = dict(getattr(decision, "explanation", {}) or {}) | {"role": "founded" if created else "joined"}
+            row.story_explanation = explanation | {"role": "founded" if created else "joined"}
             s.add(row)
             s.flush()
             assert story_id is not None
@@ -359,7 +367,11 @@ def _fill(row: Article, write: ArticleWrite, h: str) -> None:
 def _refresh_story(s: Session, story_id: int, at: datetime, canonical: CanonicalRule, title: TitleRule | None = None) -> None:
     """Recompute a story's derived columns from its members (count, earliest time, canonical, title)."""
     members = list(
-        s.exec(select(Article.id, Article.published_at, func.length(Article.text), Article.title).where(Article.story_id == story_id))
+        s.exec(
+            select(Article.id, Article.published_at, func.length(Article.text), Article.title, Source.kind)
+            .join(Source, Source.id == Article.source_id, isouter=True)  # type: ignore[arg-type]
+            .where(Article.story_id == story_id)
+        )
     )
     story = s.get(Story, story_id)
     if story is None:
@@ -368,11 +380,19 @@ def _refresh_story(s: Session, story_id: int, at: datetime, canonical: Canonical
         s.delete(story)
         return
     rows = [(int(m[0]), m[1], int(m[2] or 0)) for m in members]
-    cid = canonical(rows)
     titles = {int(m[0]): m[3] for m in members}
     dates = [m[1] for m in members if m[1] is not None]
-    story.canonical_article_id = cid
-    story.title = title(list(titles.values())) if title is not None else titles.get(cid, story.title)
+    # The Mayor's original, when the story has one, is its canonical item and gives its title
+    # (storage/originals.py); otherwise the configured rules choose among the reprints.
+    oid = choose_original([(int(m[0]), m[1], m[4]) for m in members])
+    story.original_article_id = oid
+    if oid is not None:
+        story.canonical_article_id = oid
+        story.title = titles.get(oid) or story.title
+    else:
+        cid = canonical(rows)
+        story.canonical_article_id = cid
+        story.title = title(list(titles.values())) if title is not None else titles.get(cid, story.title)
     story.published_at = min(dates) if dates else None
     story.reprint_count = len(members)
     story.updated_at = at

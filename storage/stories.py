@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from crawler.errors import StoryEditError
+from storage.originals import second_original
 from storage.models import AlertDelivery, AlertOutbox, Article, Meta, Source, Story, StoryOverride
 from storage.store import CanonicalRule, Store, TitleRule, default_canonical, refresh_story
 
@@ -61,6 +62,7 @@ def story_detail(store: Store, story_id: int) -> dict[str, Any] | None:
                 "score": a.story_score,
                 "explanation": a.story_explanation,
                 "canonical": a.id == story.canonical_article_id,
+                "original": story.original_article_id is not None and a.id == story.original_article_id,
                 "override": overrides.get(a.id or -1),
                 "role": article_role(a.story_explanation, story_id),
             }
@@ -145,7 +147,8 @@ def attach_lone_article(
 
     Refused (returns ``False``, nothing written) when the article is unknown, already in
     ``story_id``, no longer alone, pinned by a manual fix (``story_overrides``), or
-    ``story_id`` does not exist. The old story's alerts not sent yet (a pending
+    ``story_id`` does not exist, or the article is a Mayor's original and ``story_id`` already has
+    one (one original per release, :func:`storage.originals.second_original`). The old story's alerts not sent yet (a pending
     ``story.created`` row, deliveries still pending or held) are cancelled — it was a reprint,
     not a new release; sent alerts stay as history, re-pointed to ``story_id``. Not a manual fix: nothing is pinned and ``stories_version`` is not
     bumped (the daemon's index already holds the move).
@@ -159,6 +162,8 @@ def attach_lone_article(
         members = list(s.exec(select(Article.id).where(Article.story_id == art.story_id)))
         if old is None or len(members) != 1 or s.get(StoryOverride, article_id) is not None:
             return False
+        if second_original(s, art.source_id, story_id):
+            return False  # one original per release (storage/originals.py)
         art.story_score = float(score)
         art.story_explanation = dict(explanation or {}) | {"late": f"moved from story {old.id} when story {story_id} grew", "role": "joined"}
         _absorb(s, story_id, old, [art], now, canonical, title)

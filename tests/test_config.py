@@ -22,7 +22,12 @@ def test_shipped_config_lists_all_sites() -> None:
     prefectures = [x for x in s.sources if x.kind == "prefecture"]
     upravas = [x for x in s.sources if x.kind == "uprava"]
     assert len(prefectures) == 11 and len(upravas) == 125
-    assert all(x.url.endswith("/presscenter/news/") for x in s.sources)
+    assert all(x.url.endswith("/presscenter/news/") for x in s.sources if x.kind != "mayor")
+    mayor = [x for x in s.sources if x.kind == "mayor"]
+    assert [(m.id, m.url, m.api, m.enabled) for m in mayor] == [
+        ("mayor", "https://www.mos.ru/rss", "https://www.mos.ru/api/newsfeed/v4/frontend/json/ru/", True)
+    ]
+    assert s.alerts.wait_for_original == timedelta(minutes=5)
     # The two uncertain hosts are listed but disabled.
     disabled = {x.id for x in s.sources if not x.enabled}
     assert disabled == {"zamoskvorechye", "bv"}

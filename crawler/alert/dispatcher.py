@@ -98,6 +98,12 @@ class Dispatcher:
 
     # --- decisions -----------------------------------------------------------------
 
+    def _wait_for_original(self) -> timedelta | None:
+        """``alerts.wait_for_original`` while an originals source (``kind: mayor``) is enabled, else ``None``."""
+        if any(src.kind == "mayor" and src.enabled for src in self.settings.sources):
+            return self.settings.alerts.wait_for_original or None
+        return None
+
     def _route(self, ev: OutboxEvent, story: StoryRecord | None, key: str) -> tuple[str, str]:
         ch = self.by_key.get(key)
         if ch is None:
@@ -148,7 +154,7 @@ class Dispatcher:
 
     def _prepare(self, now: datetime) -> tuple[int, int, int]:
         keys = [c.key for c in self.channels]
-        fanned = outbox.fan_out(self.store, now, keys, self._route)
+        fanned = outbox.fan_out(self.store, now, keys, self._route, wait_for_original=self._wait_for_original())
         window = self.settings.dedup.window
         outbox.recheck_held(self.store, now, self._route, give_up_before=now - window)
         updates = 0

@@ -22,7 +22,9 @@ from storage.outbox import StoryRecord
 from storage.types import iso_utc
 
 #: Version of the webhook JSON body (``"version"`` key).
-SCHEMA_VERSION = 1
+#: 2 (issue 12): ``original_url`` / ``original_published_at`` added, and ``title`` / ``canonical_url``
+#: are now the Mayor's original's when the story has one (docs/alerts.md, «Schema versions»).
+SCHEMA_VERSION = 2
 MOSCOW = ZoneInfo("Europe/Moscow")
 _MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября", "ноября", "декабря")
 
@@ -66,7 +68,7 @@ def plural(n: int, one: str, few: str, many: str) -> str:
 
 
 def story_data(story: StoryRecord) -> dict[str, Any]:
-    """The ``data`` object of a story event (schema v1, docs/alerts.md)."""
+    """The ``data`` object of a story event (schema v2, docs/alerts.md)."""
     okrugs = sorted({r.okrug for r in story.reprints if r.okrug})
     return {
         "story_id": story.id,
@@ -74,6 +76,8 @@ def story_data(story: StoryRecord) -> dict[str, Any]:
         "published_at": iso_utc(story.published_at),
         "first_seen_at": iso_utc(story.first_seen_at),
         "canonical_url": story.canonical_url,
+        "original_url": story.original_url,
+        "original_published_at": iso_utc(story.original_published_at),
         "reprint_count": story.reprint_count,
         "okrugs": okrugs,
         "reprints": [
@@ -84,6 +88,7 @@ def story_data(story: StoryRecord) -> dict[str, Any]:
                 "okrug": r.okrug,
                 "published_at": iso_utc(r.published_at),
                 "title": r.title,
+                "original": story.original_url is not None and r.url == story.original_url,
             }
             for r in story.reprints
         ],

@@ -155,16 +155,18 @@ def probe(
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
 
-    async def go() -> tuple[str, str, str]:
+    async def go() -> tuple[str, str, str, bytes, str | None]:
         async with Fetcher(settings.fetch) as f:
             res = await f.fetch(url)
         html, enc = decode_html(res.content, res.content_type, encoding)
-        return html, enc, res.final_url
+        return html, enc, res.final_url, res.content, res.content_type
 
     try:
-        html, enc, final = asyncio.run(go())
+        html, enc, final, raw, ctype = asyncio.run(go())
     except FetchError as exc:
         fail(str(exc), 1)
+    if _probe_originals(raw, ctype, final):  # an RSS/Atom feed or the www.mos.ru JSON API (docs/originals.md)
+        return
     typer.echo(f"url: {final}\nencoding: {enc}")
     try:
         listing = parse_list(html, final, prof, profile_name=label)
@@ -175,6 +177,47 @@ def probe(
         typer.echo(f"  {it.published_at.isoformat() if it.published_at else '-':<25} {it.url}  {it.title or ''}")
     typer.echo("\n== as a detail page, by layer:")
     typer.echo(json.dumps(probe_layers(html, final, prof, profile_name=label), ensure_ascii=False, indent=2, default=str))
+
+
+def _probe_originals(raw: bytes, ctype: str | None, url: str) -> bool:
+    """Show what the originals reader finds in a feed or an API answer; ``False`` for anything else (an HTML page)."""
+    from crawler.parse.mayor import looks_like_html, parse_api_item, parse_api_page, parse_feed
+
+    head = raw[:600].lstrip()
+    kind = None
+    if (ctype and ("json" in ctype.lower())) or head[:1] in (b"{", b"["):
+        kind = "json"
+    elif (ctype and any(k in ctype.lower() for k in ("rss", "atom", "xml"))) or b"<rss" in head or b"<feed" in head:
+        kind = "feed"
+    if kind is None or (kind == "feed" and looks_like_html(raw, ctype)):
+        return False
+    typer.echo(f"url: {url}\ncontent-type: {ctype or '-'}")
+    try:
+        if kind == "feed":
+            feed = parse_feed(raw, url)
+            typer.echo(f"\n== as an RSS/Atom feed ({feed.version or '?'}): {len(feed.items)} items; flags: {', '.join(sorted(feed.flags)) or '-'}")
+            items, nxt = feed.items, None
+        else:
+            try:
+                page = parse_api_page(raw, ctype, url)
+                what = "an API collection page"
+            except ParseError:
+                page = parse_api_item(raw, ctype, url)
+                what = "one API item"
+            renamed = ", ".join(f"{k} → {v}" for k, v in sorted(page.renamed.items()))
+            typer.echo(f"\n== as {what}: {len(page.items)} items; next: {page.next_url or '-'}; flags: {', '.join(sorted(page.flags)) or '-'}"
+                       + (f"; fields read under other names: {renamed}" if renamed else ""))
+            items, nxt = page.items, page.next_url
+    except ParseError as exc:
+        typer.echo(f"\n== not readable as the originals source expects: {exc}")
+        return True
+    for it in items[:15]:
+        when = it.published_at.isoformat() if it.published_at else "-"
+        typer.echo(f"  id {it.item_id or '-':<10} {when:<25} text {len(it.text):>5} chars  {it.title[:70]}")
+        if it.url:
+            typer.echo(f"  {'':<13} {it.url}")
+    del nxt
+    return True
 
 
 @app.command()

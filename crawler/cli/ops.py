@@ -120,6 +120,7 @@ def status(
             "consecutive_failures": r.consecutive_failures, "items_last_day": r.items_last_day,
             "last_item_at": _iso(r.last_item_at), "markup_changed": r.markup_changed, "flags": flags,
             "pending_details": waiting.get(r.id, {}).get("pending", 0), "given_up_details": waiting.get(r.id, {}).get("given_up", 0),
+            "health_flags": list(r.health_flags),
         })
     for s in missing:
         report.append({"id": s.id, "name": s.name, "okrug": s.okrug, "last_success_at": None, "last_error": None,
@@ -163,6 +164,8 @@ def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[
             tail += f" retrying:{r['pending_details']}"
         if r.get("given_up_details"):
             tail += f" given-up:{r['given_up_details']}"
+        if r.get("health_flags"):  # warnings of the last crawl (originals source: docs/originals.md)
+            tail += f" [{' '.join(r['health_flags'])}]"
         if r["last_error"]:
             tail += f"  {r['last_error'][:70]}"
         typer.echo(f"{r['id'][:22]:<22} {r['okrug'][:6]:<6} {last:<12} {r['consecutive_failures']:>5} {r['items_last_day']:>4}  {tail}".rstrip())

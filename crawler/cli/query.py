@@ -23,8 +23,14 @@ from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, databa
 from crawler.config import now_utc, parse_duration
 from crawler.errors import StorageError
 
-RELEASE_FIELDS = ["story_id", "title", "published_at", "first_seen_at", "canonical_url", "reprint_count", "reprint_urls", "okrugs", "sources"]
-REPRINT_FIELDS = ["article_id", "url", "source_id", "source_name", "okrug", "title", "published_at", "fetched_at", "score", "canonical", "lead", "text"]
+RELEASE_FIELDS = ["story_id", "title", "published_at", "first_seen_at", "canonical_url", "reprint_count", "reprint_urls", "okrugs", "sources",
+                  "original_url", "original_published_at"]
+REPRINT_FIELDS = ["article_id", "url", "source_id", "source_name", "okrug", "title", "published_at", "fetched_at", "score", "canonical", "lead", "text",
+                  "original"]
+#: ``--originals-only``: the Mayor's releases only (stories with an original; docs/originals.md).
+OriginalsOnlyOption = Annotated[
+    bool, typer.Option("--originals-only", help="Only the Mayor's releases: stories whose original (www.mos.ru) was found.")
+]
 
 
 class TableFormat(str, Enum):
@@ -119,7 +125,8 @@ def _print_table(rels: list[Any], *, score: list[float] | None = None, okrug: st
     for i, r in enumerate(rels):
         extra = f"  [{score[i]:.2f}]" if score is not None else ""
         typer.echo(f"{r.story_id:>6}  {msk_time(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {_okrugs(r.okrugs, first=okrug):<14}  {_clip(r.title, 90)}{extra}")
-        typer.echo(f"{'':>6}  {'':<16}  {'':>8}  {'':<14}  {r.canonical_url or '-'}")
+        original = getattr(r, "original_url", None)
+        typer.echo(f"{'':>6}  {'':<16}  {'':>8}  {'':<14}  " + (f"original: {original}" if original else (r.canonical_url or "-")))
 
 
 def _csv_value(v: Any) -> Any:
@@ -150,15 +157,17 @@ def releases(
     search: Annotated[Optional[str], typer.Option("--search", help="Only stories matching this full-text query (Russian stemming).")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="At most this many stories (0: all).")] = 50,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table, json (one array) or csv.")] = TableFormat.table,
+    originals_only: OriginalsOnlyOption = False,
 ) -> None:
-    """New stories (releases), newest first, with canonical URL and reprint count."""
+    """New stories (releases), newest first, with canonical URL, the Mayor's original and reprint count."""
     from storage import queries
 
     settings = get_settings(config)
     since_at = parse_since(since, now_utc()) if since else None
     with database(settings, must_exist=True) as store:
         ids = [sid for sid, _ in _search_ids(store, search, 10_000)] if search else None
-        rels = queries.releases(store, since=since_at, okrugs=okrug or (), sources=source or (), story_ids=ids, limit=limit or None)
+        rels = queries.releases(store, since=since_at, okrugs=okrug or (), sources=source or (), story_ids=ids, limit=limit or None,
+                                originals_only=originals_only)
     rows = [r.to_json() for r in rels]
     if fmt is TableFormat.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -204,7 +213,7 @@ def _export_rows(exports: Iterator[Any]) -> Iterator[dict[str, Any]]:
                 "article_id": p.article_id, "url": p.url, "source_id": p.source_id, "source_name": p.source_name,
                 "okrug": p.okrug, "title": p.title, "published_at": iso_utc(p.published_at),
                 "fetched_at": iso_utc(p.fetched_at), "score": p.score, "canonical": p.canonical,
-                "lead": p.lead, "text": p.text,
+                "lead": p.lead, "text": p.text, "original": p.original,
             }
             for p in ex.reprints
         ]
@@ -221,7 +230,7 @@ def write_export(out: IO[str], objs: Iterator[dict[str, Any]], fmt: ExportFormat
     writer = None
     if fmt is ExportFormat.csv:
         story_cols = ["story_id", "story_title", "story_published_at", "story_first_seen_at", "canonical_url", "reprint_count"]
-        writer = csv.DictWriter(out, fieldnames=story_cols + rep_fields, lineterminator="\n")
+        writer = csv.DictWriter(out, fieldnames=story_cols + rep_fields + ["original_url", "original_published_at"], lineterminator="\n")
         writer.writeheader()
     for obj in objs:
         n += 1
@@ -233,7 +242,8 @@ def write_export(out: IO[str], objs: Iterator[dict[str, Any]], fmt: ExportFormat
             out.write(json.dumps(obj, ensure_ascii=False) + "\n")
             continue
         head = {"story_id": obj["story_id"], "story_title": obj["title"], "story_published_at": obj["published_at"],
-                "story_first_seen_at": obj["first_seen_at"], "canonical_url": obj["canonical_url"], "reprint_count": obj["reprint_count"]}
+                "story_first_seen_at": obj["first_seen_at"], "canonical_url": obj["canonical_url"], "reprint_count": obj["reprint_count"],
+                "original_url": obj.get("original_url") or "", "original_published_at": obj.get("original_published_at") or ""}
         for p in obj["reprints"]:
             writer.writerow({**head, **{k: _csv_value(p.get(k)) for k in rep_fields}})
     return n
@@ -248,6 +258,7 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl (one story per line) or csv (one row per reprint).")] = ExportFormat.jsonl,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
     no_text: Annotated[bool, typer.Option("--no-text", help="Leave out each reprint's lead and body text.")] = False,
+    originals_only: OriginalsOnlyOption = False,
 ) -> None:
     """Export stories with every reprint (newest first)."""
     from storage import queries
@@ -260,7 +271,8 @@ def export(
         except OSError as exc:
             fail(f"--output: cannot write {output}: {exc.strerror or exc}", EXIT_CONFIG)
         try:
-            objs = _export_rows(queries.iter_story_exports(store, since=since_at, okrugs=okrug or (), sources=source or (), with_text=not no_text))
+            objs = _export_rows(queries.iter_story_exports(store, since=since_at, okrugs=okrug or (), sources=source or (), with_text=not no_text,
+                                                                      originals_only=originals_only))
             n = write_export(out, objs, fmt, with_text=not no_text)
         finally:
             if output:

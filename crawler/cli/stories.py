@@ -87,17 +87,22 @@ def story(
     st = detail["story"]
     typer.echo(f"story {st['id']}: {st['title']}")
     typer.echo(f"  published {msk_time(st['published_at'])} MSK  first seen {msk_time(st['first_seen_at'])} MSK  reprints {st['reprint_count']}")
+    orig = next((r for r in detail["reprints"] if r.get("original")), None)
+    if orig is not None:
+        typer.echo(f"  the Mayor's original: {orig['url']} ({msk_time(orig['published_at'])} MSK)")
+    else:
+        typer.echo("  no Mayor's original (district news, or the original is not found yet)")
     src_w = max([len("source")] + [len(r["source_id"]) for r in detail["reprints"]])
     typer.echo(f"   {'article':<8} {'published (MSK)':<16} {'source':<{src_w}} {'p':<6} url")
     for r in detail["reprints"]:
-        mark = "*" if r["canonical"] else " "
+        mark = "M" if r.get("original") else "*" if r["canonical"] else " "
         score = f"{r['score']:.2f}" if r["score"] is not None else "-"
         typer.echo(f" {mark} {r['article_id']:<8} {msk_time(r['published_at']):<16} {r['source_id']:<{src_w}} {score:<6} {r['url']}")
         typer.echo(f"      {r['title']}")
         why = _reasons(r["explanation"], r["role"], r.get("promoted", False))
         if why:
             typer.echo(f"      why: {why}")
-    typer.echo("(* canonical: the fullest text among the reprints published within 24 h of the earliest;")
+    typer.echo("(M: the Mayor's original, which is then the canonical item; * canonical: the fullest text among the reprints published within 24 h of the earliest;")
     typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story)")
 
 

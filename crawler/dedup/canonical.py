@@ -9,6 +9,10 @@ Rule (documented in docs/dedup.md):
 2. Among the eligible, the longest cleaned text wins (district sites trim; the
    fullest early copy is closest to the release).
 3. Ties: earliest publication time (unknown last), then smallest id.
+
+The Mayor's original, when a story has one, overrides this rule: it is the canonical item and
+gives the title (``storage/originals.py`` applies it on every story refresh;
+:func:`choose_canonical` takes ``originals=`` for in-memory callers; docs/originals.md).
 """
 
 from __future__ import annotations
@@ -21,12 +25,19 @@ from datetime import datetime
 CANONICAL_HOURS = 24
 
 
-def choose_canonical(members: list[tuple[str, datetime | None, int]]) -> str:
+def choose_canonical(members: list[tuple[str, datetime | None, int]], *, originals: frozenset[str] | set[str] = frozenset()) -> str:
     """Canonical doc id among ``(doc id, published_at or None, text length in chars)``.
+
+    Args:
+        originals: doc ids that are the Mayor's originals; when a member is one, the earliest
+            such member is the canonical (docs/originals.md).
 
     Raises:
         ValueError: when ``members`` is empty.
     """
+    orig = [m for m in members if m[0] in originals]
+    if orig:
+        return min(orig, key=lambda m: (m[1] is None, m[1].timestamp() if m[1] is not None else 0.0, m[0]))[0]
     return choose_canonical_ts([(i, t.timestamp() if t is not None else math.nan, n) for i, t, n in members])
 
 

@@ -19,6 +19,11 @@ Fault kinds and their parameters (defaults in :data:`FAULT_KINDS`):
 - ``"down"`` – the site's listening socket is closed (connection refused); open connections are
   aborted. Needs a running server to take effect; ``count`` is not allowed.
 
+Replica of www.mos.ru only (site id ``"mayor"``, :mod:`crawler.sim.mayor`): ``"not_xml"`` (the
+feed answers HTML), ``"block_page"`` (the API answers a 200 HTML block page), ``"json_shape"``
+(JSON of another shape), ``"rename"`` (an API item field ``frm`` is served as ``to``),
+``"naive_date"`` (dates without offset), ``"no_text"`` (items without text or preview).
+
 Common options: ``count`` (the fault serves the next N matching requests then disappears),
 ``until`` (aware datetime on the virtual clock; the fault ends when the clock reaches it),
 ``paths`` (tuple of path prefixes the fault applies to; default all paths).
@@ -36,6 +41,9 @@ FAULT_KINDS: dict[str, dict] = {
     "truncate": {"fraction": 0.5, "mode": "html"}, "wrong_charset": {}, "no_charset": {"strip_meta": False},
     "redirect": {"frm": "/presscenter/news/", "to": "/presscenter/novosti/", "status": 301},
     "redirect_loop": {}, "family": {"family": None}, "down": {},
+    # www.mos.ru replica only (crawler/sim/mayor.py):
+    "not_xml": {}, "block_page": {}, "json_shape": {}, "rename": {"frm": "text", "to": "full_text"},
+    "naive_date": {}, "no_text": {},
 }
 #: Kinds that change site state rather than individual responses.
 STATE_KINDS = ("family", "down")

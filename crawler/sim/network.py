@@ -52,6 +52,9 @@ class SimNetwork:
         page_size: items per list page for every family (default: the family's own, 10/12/20/15).
         robots_disallow: site ids whose robots.txt disallows everything.
         cache_size: rendered pages kept (LRU; ~5 KB each).
+        mayor: also serve a www.mos.ru replica with the Mayor's originals (RSS + JSON API) under
+            site id ``"mayor"`` (:mod:`crawler.sim.mayor`); ``no_original_share`` of the releases
+            have no original, ``late_original_share`` are published after their first reprint.
 
     Thread-safe: serving threads and the test thread share ``_lock``.
     """
@@ -59,7 +62,8 @@ class SimNetwork:
     def __init__(self, sites=None, seed: int = 0, start: datetime | None = None, *, backlog_days: int = 30,
                  releases_per_day: int = 4, reprint_share: float = 0.3, local_rate: float = 0.4,
                  hard_negatives: float = 0.35, page_size: int | None = None, robots_disallow=(),
-                 cache_size: int = 12000) -> None:
+                 cache_size: int = 12000, mayor: bool = False, no_original_share: float = 0.15,
+                 late_original_share: float = 0.05) -> None:
         if start is None:
             start = datetime(2026, 3, 2, 10, 0, tzinfo=MSK)
         if start.tzinfo is None:
@@ -83,6 +87,12 @@ class SimNetwork:
         self._bases: dict[str, str] = {}
         self._controller = None  # set by server while running
         self._ctl_pending: list[tuple[str, str]] = []
+        self.mayor = None
+        if mayor:
+            from .mayor import MAYOR_ID, MayorReplica
+
+            self.mayor = MayorReplica(self, no_original_share=no_original_share, late_original_share=late_original_share)
+            self._faults[MAYOR_ID] = []
         with self._lock:
             self.timeline.ensure(self.now)
 
@@ -97,6 +107,8 @@ class SimNetwork:
 
     def base_url(self, site_id: str) -> str:
         """Origin of the site: ``http://127.0.0.5:43123`` while/after serving, else ``https://<id>.mos.ru``."""
+        if site_id == "mayor" and self.mayor is not None:
+            return self._bases.get(site_id) or "https://www.mos.ru"
         return self._bases.get(site_id) or f"https://{site_id}.mos.ru"
 
     def list_url(self, site_id: str) -> str:
@@ -143,8 +155,23 @@ class SimNetwork:
                            p.story, p.kind, p.topic, p.confusable_with) for p in self.published(site_id)]
 
     def truth(self) -> dict[str, str]:
-        """``{absolute detail URL: story key}`` for every published page (story = release id or ``local-…``)."""
-        return {self.base_url(p.site_id) + p.path: p.story for p in self.published()}
+        """``{absolute detail URL: story key}`` for every published page (story = release id or ``local-…``);
+        with the www.mos.ru replica, also every original's page (``/mayor/themes/…/<id>/``)."""
+        out = {self.base_url(p.site_id) + p.path: p.story for p in self.published()}
+        if self.mayor is not None:
+            from .mayor import MAYOR_ID
+
+            with self._lock:
+                out.update({self.base_url(MAYOR_ID) + o.path: o.rid for o in self.mayor.originals()})
+        return out
+
+    def originals(self):
+        """The Mayor's originals published by now (:class:`crawler.sim.mayor.Original`, oldest first);
+        ``[]`` without the replica."""
+        if self.mayor is None:
+            return []
+        with self._lock:
+            return self.mayor.originals()
 
     def truth_meta(self) -> dict[str, dict]:
         """``{url: {"site_id", "story", "kind", "topic", "published_at", "confusable_with"}}`` for every published page."""
@@ -169,7 +196,7 @@ class SimNetwork:
                   paths=None, **params) -> Fault:
         """Start a fault on ``site_id`` (kinds and params: :mod:`crawler.sim.faults`). Replaces an
         active fault of the same kind. Returns the :class:`Fault`. Raises ``KeyError``/``ValueError``."""
-        self.site(site_id)
+        self._check_site(site_id)
         fault = make_fault(kind, count, until, paths, params)
         with self._lock:
             for old in [f for f in self._faults[site_id] if f.kind == kind]:
@@ -186,6 +213,10 @@ class SimNetwork:
                 self._ctl_pending.append(("down", site_id))
         self._flush_ctl()
         return fault
+
+    def _check_site(self, site_id: str) -> None:
+        if site_id not in self._faults:
+            self.site(site_id)  # raises KeyError
 
     def clear_fault(self, site_id: str, kind: str | None = None) -> None:
         """End the site's faults (all, or those of ``kind``). Brings a ``down`` site back up."""

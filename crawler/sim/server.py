@@ -127,7 +127,10 @@ def make_app(net: "SimNetwork", addr_to_site: dict[tuple, str], reg: _Registry):
         with net._lock:
             net.stats.requests[site_id] += 1
             net.stats.paths[(site_id, path + (f"?{query}" if query else ""))] += 1
-            reply = respond(net, site_id, scope["method"], path, query, hdrs)
+            if net.mayor is not None and site_id == "mayor":
+                reply = net.mayor.respond(scope["method"], path, query, hdrs)
+            else:
+                reply = respond(net, site_id, scope["method"], path, query, hdrs)
         status = reply.status
         if reply.action == "reset":
             tr = reg.by_key.get((server, tuple(scope["client"][:2])))
@@ -192,6 +195,12 @@ class Running:
         self.addresses = addresses
         self.sources = [{"id": s.id, "name": s.name, "okrug": s.okrug, "kind": s.kind, "url": net.list_url(s.id)}
                         for s in net.sites]
+        if net.mayor is not None:  # the www.mos.ru replica, configured as issue 12's ``kind: mayor`` source
+            from .mayor import API_BASE, MAYOR_ID
+
+            base = net.base_url(MAYOR_ID)
+            self.sources.insert(0, {"id": MAYOR_ID, "name": "Мэр Москвы", "okrug": "Москва", "kind": "mayor",
+                                    "url": base + "/rss", "api": base + API_BASE})
 
     def url(self, site_id: str, path: str = "/presscenter/news/") -> str:
         """Absolute URL of ``path`` on the site."""
@@ -258,7 +267,7 @@ class _Controller:
 @contextlib.asynccontextmanager
 async def serve(net: "SimNetwork", layout: str = "addresses"):
     """Bind and serve ``net`` until the block exits; yields :class:`Running`. See :meth:`SimNetwork.serve`."""
-    ids = [s.id for s in net.sites]
+    ids = [s.id for s in net.sites] + (["mayor"] if net.mayor is not None else [])
     socks = bind_sites(ids, layout)
     addresses = {sid: tuple(s.getsockname()[:2]) for sid, s in socks.items()}
     reg = _Registry()

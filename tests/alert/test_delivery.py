@@ -27,7 +27,7 @@ async def test_one_alert_per_story_not_per_reprint(store, receiver, clock):
     bodies = {b_["data"]["story_id"]: b_ for b_ in receiver.bodies()}
     assert set(bodies) == {a, b}
     body = bodies[a]
-    assert body["type"] == "story.created" and body["version"] == 1
+    assert body["type"] == "story.created" and body["version"] == 2
     assert body["data"]["reprint_count"] == 3
     assert {r["source_id"] for r in body["data"]["reprints"]} == {"arbat", "presnya", "mitino"}
     assert body["data"]["okrugs"] == ["СЗАО", "ЦАО"]

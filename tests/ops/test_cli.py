@@ -66,7 +66,8 @@ def test_releases_json_is_one_stable_array(cfg):
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert isinstance(data, list) and [d["story_id"] for d in data] == [cfg.ids["clinics"], cfg.ids["school"], cfg.ids["cleanup"]]
-    assert set(data[0]) == {"story_id", "title", "published_at", "first_seen_at", "canonical_url", "reprint_count", "reprint_urls", "okrugs", "sources"}
+    assert set(data[0]) == {"story_id", "title", "published_at", "first_seen_at", "canonical_url", "reprint_count", "reprint_urls", "okrugs", "sources",
+                            "original_url", "original_published_at"}
     assert data[1]["reprint_count"] == 3 and len(data[1]["reprint_urls"]) == 3
 
 

@@ -59,5 +59,6 @@ def test_documented_columns_exist(db_url):
         actual = {c["name"] for c in insp.get_columns(table)}
         assert documented == actual, table
     view = {c["name"] for c in insp.get_columns("releases")}
-    assert view == {"story_id", "title", "published_at", "first_seen_at", "canonical_url", "reprint_count", "reprint_urls"}
+    assert view == {"story_id", "title", "published_at", "first_seen_at", "canonical_url", "reprint_count", "reprint_urls",
+                    "original_url", "original_published_at"}
     st.close()

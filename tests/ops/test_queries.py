@@ -24,7 +24,8 @@ def test_releases_newest_first_with_reprints(store):
     assert school.okrugs == ["САО", "ЦАО"]
     assert school.sources == ["arbat", "sokol", "tverskoy"]
     j = school.to_json()
-    assert list(j) == ["story_id", "title", "published_at", "first_seen_at", "canonical_url", "reprint_count", "reprint_urls", "okrugs", "sources"]
+    assert list(j) == ["story_id", "title", "published_at", "first_seen_at", "canonical_url", "reprint_count", "reprint_urls", "okrugs", "sources",
+                       "original_url", "original_published_at"]
     assert j["published_at"] == "2025-03-09T16:00:00Z"
 
 
