@@ -273,7 +273,14 @@ async def serve_http(
         log.warning("health/metrics endpoint listens on a non-loopback address", extra={"host": settings.host})
     sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(make_app(store, ready), log_config=None, access_log=False, lifespan="off", host=host, port=port)
+    if settings.web:  # the read-only web interface beside /healthz and /metrics (crawler.web)
+        from crawler.web.app import create_app
+
+        asgi = create_app(store, settings, ready=ready)
+        log.info("web interface enabled", extra={"url": f"http://{host}:{port}/"})
+    else:
+        asgi = make_app(store, ready)
+    config = uvicorn.Config(asgi, log_config=None, access_log=False, lifespan="off", host=host, port=port)
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="mosnews-http")
     try:

@@ -136,6 +136,26 @@ def search(store: Any, query: str, stem: Stem, *, limit: int = 20) -> list[Searc
         return [SearchHit(int(r[0]), sign * float(r[1])) for r in s.connection().execute(text(sql), params)]
 
 
+def match_subquery(store: Any, query: str, stem: Stem) -> Any | None:
+    """The ids of the stories :func:`search` would find for ``query``, as a subquery for ``IN``.
+
+    The same stemming and AND semantics as :func:`search`, but unranked and unlimited, so a
+    caller can combine it with other filters and its own order (the web interface's
+    «newest first» list). ``None`` when ``query`` has no word characters.
+    """
+    from sqlalchemy import Integer, column
+
+    terms = stem(query).split()
+    if not terms:
+        return None
+    if store.dialect == "postgresql":
+        sql = text("SELECT story_id FROM story_fts WHERE document @@ plainto_tsquery('simple', :fts_q)").bindparams(fts_q=" ".join(terms))
+    else:
+        sql = text("SELECT rowid AS story_id FROM story_fts WHERE story_fts MATCH :fts_q").bindparams(
+            fts_q=" ".join(f'"{t}"' for t in terms))
+    return sql.columns(column("story_id", Integer))
+
+
 def _load_mark(store: Any) -> dict[str, Any]:
     raw = store.get_meta(META_KEY)
     try:
@@ -207,4 +227,4 @@ def _drop_stale(store: Any) -> None:
         s.connection().execute(text(f"DELETE FROM story_fts WHERE {col} NOT IN (SELECT id FROM stories)"))
 
 
-__all__ = ["META_KEY", "SearchHit", "Stem", "rebuild", "refresh", "search"]
+__all__ = ["META_KEY", "SearchHit", "Stem", "match_subquery", "rebuild", "refresh", "search"]
