@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import binascii
 import contextlib
 import hashlib
 import logging
 import re
 import secrets
+import time
 from datetime import date, datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
@@ -52,6 +54,8 @@ MONTHS = ["января", "февраля", "марта", "апреля", "ма�
 WEEKDAYS = ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"]
 _WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: Seconds the filter form's lists of okrugs and sources are cached.
+CHOICES_TTL = 60.0
 #: How often ``mosnews web`` refreshes the search index (the daemon does it in its housekeeping).
 FTS_REFRESH_EVERY = timedelta(minutes=5)
 
@@ -220,9 +224,19 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
 
     settings = settings or ServerSettings()
     wq = WebQueries(store)
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True, default_for_string=True))
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True, default_for_string=True),
+                      auto_reload=False)
     env.filters.update(msk=msk, msk_day=msk_day, host=host_of, paragraphs=paragraphs)
     env.globals.update(plural=plural, highlight=highlight, snippet=snippet, explain=explain, cursor=cursor)
+
+    cached: dict[str, Any] = {}
+
+    def choices() -> tuple[list[str], list[dict[str, Any]]]:
+        """The filter form's okrugs and sources, re-read at most every :data:`CHOICES_TTL` seconds."""
+        now = time.monotonic()
+        if cached.get("at") is None or now - cached["at"] > CHOICES_TTL:
+            cached["value"], cached["at"] = wq.filter_choices(), now
+        return cached["value"]
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         html = env.get_template(name).render(request=request, nav=name.split(".")[0], **ctx)
@@ -238,12 +252,11 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
 
     def releases_page(request: Request) -> Response:
         f, errors = filters_or_400(request)
-        canonical = f.query_string(page=True)
-        given = "?" + request.url.query if request.url.query else ""
-        if not errors and given != canonical:  # drop empty form fields: one clean URL per filter state
-            return RedirectResponse("/" + canonical, status_code=302)
+        if not errors and list(request.query_params.multi_items()) != f.params(page=True):
+            # drop empty form fields (and normalise values): one clean URL per filter state
+            return RedirectResponse("/" + f.query_string(page=True), status_code=302)
         page = wq.page(f, stem_text, with_lead=bool(f.q))
-        okrugs, sources = wq.filter_choices()
+        okrugs, sources = choices()
         stems = frozenset(stem_text(f.q).split()) if f.q else frozenset()
         days: list[tuple[str, list[Row]]] = []
         for r in page.rows:
@@ -294,7 +307,7 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
 
     def feed(request: Request) -> Response:
         f, _errors = filters_or_400(request)
-        f = Filters(**{**f.__dict__, "before": None})
+        f = dataclasses.replace(f, before=None)
         page = wq.page(f, stem_text, with_lead=True)
         qs = f.query_string()
         newest = max((r.updated_at or r.when for r in page.rows if (r.updated_at or r.when)), default=None)

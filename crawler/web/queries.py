@@ -34,6 +34,9 @@ WHEN = func.coalesce(_S.c.published_at, _S.c.first_seen_at, type_=UTCDateTime)
 #: Собянин, «мэр(а/у/ом/е) Москвы/столицы», градоначальник — :data:`crawler.alert.filters.MAYOR_RE` in SQL.
 MAYOR_LIKE = ["%обянин%", "%радоначальник%"] + [f"%эр{end} {city}%" for end in ("", "а", "у", "ом", "е") for city in ("Москвы", "столицы")]
 PAGE_SIZE = 50
+#: A search / source / okrug filter matching at most SMALL stories is applied as an id list;
+#: up to BIG as a set tested while walking the time index; beyond, as a per-story probe.
+SMALL, BIG = 2000, 20000
 MAX_PAGE_SIZE = 200
 _CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)_(\d+)$")
 
@@ -233,7 +236,15 @@ class WebQueries:
 
     # --- releases -----------------------------------------------------------------
 
-    def _where(self, f: Filters, stem: Any) -> list[Any]:
+    def _where(self, conn: Any, f: Filters, stem: Any) -> list[Any]:
+        """The WHERE conditions of filter state ``f``.
+
+        Membership filters (search, source, okrug) are planned by size, counted on their own
+        index up to :data:`BIG`: at most :data:`SMALL` stories become a list of ids (the page is
+        then a few primary-key lookups and a sort); more, a set read once and tested while
+        walking ``ix_stories_when`` newest first; more than ``BIG`` (source, okrug), an index
+        probe per story walked (a page fills after a few hundred at most).
+        """
         from storage import fts
 
         conds: list[Any] = []
@@ -241,13 +252,6 @@ class WebQueries:
             conds.append(WHEN >= msk_midnight(f.date_from))
         if f.date_to:
             conds.append(WHEN < msk_midnight(f.date_to + timedelta(days=1)))
-        if f.okrugs:
-            conds.append(exists(
-                select(_A.c.id).select_from(_A.join(_SRC, _SRC.c.id == _A.c.source_id))
-                .where(_A.c.story_id == _S.c.id, _SRC.c.okrug.in_(list(f.okrugs)))
-            ))
-        if f.sources:
-            conds.append(exists(select(_A.c.id).where(_A.c.story_id == _S.c.id, _A.c.source_id.in_(list(f.sources)))))
         if f.min_reprints > 1:
             conds.append(_S.c.reprint_count >= f.min_reprints)
         if f.mayor:
@@ -255,23 +259,52 @@ class WebQueries:
             if self.has_original:
                 alts.append(_S.c.original_article_id.isnot(None))
             conds.append(or_(*alts))
-        if f.q:
-            sub = fts.match_subquery(self.store, f.q, stem)
-            conds.append(_S.c.id.in_(sub) if sub is not None else false())
         if f.before:
             t, sid = f.before
             conds.append(or_(WHEN < t, and_(WHEN == t, _S.c.id < sid)))
+        small: set[int] | None = None
+
+        def member(ids_q: Any, probe: Any) -> None:
+            """Plan one membership filter by its size (counted up to BIG on its own index)."""
+            nonlocal small
+            n = conn.execute(select(func.count()).select_from(ids_q.limit(BIG + 1).subquery())).scalar() or 0
+            if n <= SMALL:  # a few primary-key lookups, then sort
+                ids = {int(r[0]) for r in conn.execute(ids_q)}
+                small = ids if small is None else small & ids
+            elif n <= BIG or probe is None:
+                # walk ix_stories_when newest first, testing each story against the set read once
+                # (``id + 0``: no primary-key lookups driven by the set)
+                conds.append((_S.c.id + 0).in_(ids_q))
+            else:  # common: a probe per story walked, and a page fills after a few
+                conds.append(probe)
+
+        if f.q:
+            sub = fts.match_subquery(self.store, f.q, stem)
+            if sub is None:  # no word to look for: nothing matches (as in `mosnews search`)
+                return [false()]
+            member(select(sub.subquery().c.story_id), None)  # per-story FTS probes are slow: never
+        if f.sources:
+            member(select(_A.c.story_id).where(_A.c.source_id.in_(list(f.sources)), _A.c.story_id.isnot(None)),
+                   exists(select(_A.c.id).where(_A.c.story_id == _S.c.id, _A.c.source_id.in_(list(f.sources)))))
+        if f.okrugs:
+            in_okrug = select(_SRC.c.id).where(_SRC.c.okrug.in_(list(f.okrugs)))
+            member(select(_A.c.story_id).where(_A.c.source_id.in_(in_okrug), _A.c.story_id.isnot(None)),
+                   exists(select(_A.c.id).select_from(_A.join(_SRC, _SRC.c.id == _A.c.source_id))
+                          .where(_A.c.story_id == _S.c.id, _SRC.c.okrug.in_(list(f.okrugs)))))
+        if small is not None:
+            conds.append(_S.c.id.in_(sorted(small)) if small else false())
         return conds
 
-    def page_query(self, f: Filters, stem: Any) -> Any:
+    def page_query(self, conn: Any, f: Filters, stem: Any) -> Any:
         """The SQL of one page (ids, times, title, counts), for :meth:`page` and the benchmark's plans."""
+        return select(*self._columns()).where(*self._where(conn, f, stem)).order_by(WHEN.desc(), _S.c.id.desc()).limit(f.limit + 1)
+
+    def _columns(self) -> list[Any]:
         cols = [_S.c.id, WHEN.label("when"), _S.c.title, _S.c.published_at, _S.c.first_seen_at, _S.c.updated_at,
                 _S.c.reprint_count, _S.c.canonical_article_id]
         if self.has_original:
             cols.append(_S.c.original_article_id)
-        return (
-            select(*cols).where(*self._where(f, stem)).order_by(WHEN.desc(), _S.c.id.desc()).limit(f.limit + 1)
-        )
+        return cols
 
     def page(self, f: Filters, stem: Any, *, with_lead: bool = False) -> Page:
         """One page of releases for filter state ``f``: newest first, at most ``f.limit``.
@@ -282,7 +315,7 @@ class WebQueries:
         """
         with self.store.read_session() as s:
             conn = s.connection()
-            raw = list(conn.execute(self.page_query(f, stem)))
+            raw = list(conn.execute(self.page_query(conn, f, stem)))
             more = len(raw) > f.limit
             raw = raw[: f.limit]
             rows = [
@@ -343,7 +376,7 @@ class WebQueries:
         st = detail["story"]
         with self.store.read_session() as s:
             conn = s.connection()
-            raw = conn.execute(select(*self.page_query(Filters(), None).selected_columns).where(_S.c.id == story_id)).first()
+            raw = conn.execute(select(*self._columns()).where(_S.c.id == story_id)).first()
             row = Row(story_id=story_id, title=st.get("title") or "", when=raw.when if raw else None,
                       published_at=st.get("published_at"), first_seen_at=st.get("first_seen_at"),
                       updated_at=st.get("updated_at"), reprint_count=int(st.get("reprint_count") or 0))

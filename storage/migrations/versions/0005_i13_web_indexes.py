@@ -8,6 +8,8 @@ order of every release list (``/``, ``/feed.atom``, ``mosnews releases``); lets 
 newest stories, or the page before a cursor, be read from the index without sorting.
 ``ix_articles_story_source``: ``(story_id, source_id)`` — the okrug / source filters check a
 story's reprints from the index alone, without reading article rows.
+``ix_articles_source_story``: ``(source_id, story_id)`` — the stories of a rarely publishing
+source (or okrug), read from the index alone.
 """
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ depends_on = None
 def upgrade() -> None:
     op.execute("CREATE INDEX IF NOT EXISTS ix_stories_when ON stories (coalesce(published_at, first_seen_at), id)")
     op.execute("CREATE INDEX IF NOT EXISTS ix_articles_story_source ON articles (story_id, source_id)")
+    op.execute("CREATE INDEX IF NOT EXISTS ix_articles_source_story ON articles (source_id, story_id)")
 
 
 def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS ix_articles_source_story")
     op.execute("DROP INDEX IF EXISTS ix_articles_story_source")
     op.execute("DROP INDEX IF EXISTS ix_stories_when")
