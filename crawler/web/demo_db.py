@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 
-def build(db: Path, *, sites: int = 10, seed: int = 13, backlog_days: int = 3, webhook: dict[str, Any] | None = None) -> Path:
-    """Crawl a simulated network of ``sites`` press centres into the SQLite file ``db``; returns ``db``.
+def build(db: Path | str, *, sites: int = 10, seed: int = 13, backlog_days: int = 3,
+          webhook: dict[str, Any] | None = None) -> Path | str:
+    """Crawl a simulated network of ``sites`` press centres into ``db`` (a SQLite file, or any
+    database URL such as ``postgresql://…``); returns ``db``.
 
     ``webhook``: an ``alerts.webhooks[]`` entry (``{"url", "secret"}``) that receives the second crawl's alerts.
     """
@@ -28,7 +30,7 @@ def build(db: Path, *, sites: int = 10, seed: int = 13, backlog_days: int = 3, w
     since = net.now.date() - timedelta(days=backlog_days)
     with net.start_in_thread() as running:
         raw: dict[str, Any] = {
-            "database": {"url": f"sqlite:///{db}"},
+            "database": {"url": db if isinstance(db, str) else f"sqlite:///{db}"},
             "crawl": {"interval": "10s", "since": str(since), "concurrency": 16, "max_pages": 60},
             "fetch": {"delay": "0ms", "per_host": 2, "retries": 3, "backoff": "50ms", "max_backoff": "300ms",
                       "total_timeout": "4s", "read_timeout": "2s", "connect_timeout": "2s"},
