@@ -24,9 +24,10 @@ import itertools
 import json
 import random
 import sqlite3
+import socket
 import statistics
+import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -304,8 +305,24 @@ def full_scan(plan: list[str], dialect: str) -> bool:
     return False
 
 
+def serve(url: str, port: int) -> None:
+    """Serve the web interface over ``url`` on 127.0.0.1:``port`` (the benchmark's server process)."""
+    import uvicorn
+
+    from crawler.config import ServerSettings
+    from crawler.web.app import create_app
+    from storage import open_store
+
+    store = open_store(url)
+    uvicorn.run(create_app(store, ServerSettings()), host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                lifespan="off")
+
+
 def main() -> int:
     """Build or reuse the archive, serve it, time the pages, print plans and figures."""
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]))
+        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--stories", type=int, default=200_000)
     ap.add_argument("--pg", metavar="URL", help="PostgreSQL database URL (schema mosnews_web_bench is used)")
@@ -315,12 +332,8 @@ def main() -> int:
     args = ap.parse_args()
 
     import httpx
-    import uvicorn
     from sqlalchemy import text
 
-    from crawler.config import ServerSettings
-    from crawler.observe import bind_socket
-    from crawler.web.app import create_app
     from storage import open_store
 
     if args.pg:
@@ -352,14 +365,24 @@ def main() -> int:
         n_ar = s.connection().execute(text("SELECT count(*) FROM articles")).scalar()
     print(f"{store.dialect}: {n_st:,} stories, {n_ar:,} articles")
 
-    sock = bind_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store, ServerSettings()), log_config=None, access_log=False, lifespan="off"))
-    th = threading.Thread(target=lambda: server.run(sockets=[sock]), daemon=True)
-    th.start()
-    while not server.started:
-        time.sleep(0.05)
+    # The server runs in its own process (as `mosnews web` would), so the timing client does
+    # not share its interpreter lock.
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port)])
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(base + "/api/releases?limit=1", timeout=5).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise SystemExit("the web server did not start")
+        time.sleep(0.2)
     bad = False
     results: list[tuple[str, str, float, float]] = []
     with httpx.Client(base_url=base, timeout=30) as client:
@@ -390,8 +413,8 @@ def main() -> int:
                 p50, p95 = statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
                 results.append((label, path_, p50, p95))
                 print(f"   {path_:<11} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
-    server.should_exit = True
-    th.join(10)
+    proc.terminate()
+    proc.wait(30)
     store.close()
     print(f"\n{'combination':<30} {'path':<11} {'p50 ms':>7} {'p95 ms':>7}")
     for label, path_, p50, p95 in results:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 OUT = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=ru-RU"]
 
 
 def serve(db: Path) -> tuple[str, asyncio.Event, threading.Thread, asyncio.AbstractEventLoop]:
@@ -56,7 +56,7 @@ def main() -> None:
     from crawler.web.demo_db import build
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or build(Path(tmp) / "shots.db", sites=14)
+        db = args.db or build(Path(tmp) / "shots.db", sites=14, failing=2)
         url, stop, thread, loop = serve(db)
         OUT.mkdir(exist_ok=True)
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import functools
 import binascii
 import contextlib
 import hashlib
@@ -77,34 +78,48 @@ def msk_day(dt: datetime | None) -> str:
 
 
 def highlight(text: str, stems: frozenset[str]) -> Markup:
-    """``text`` escaped, with every word whose Russian stem is one of ``stems`` wrapped in ``<mark>``."""
+    """``text`` escaped, with every word whose Russian stem is one of ``stems`` wrapped in ``<mark>``.
+
+    Only words that start with one of the stems (Snowball stems are prefixes of the lower-cased
+    word) are stemmed to confirm.
+    """
     if not stems or not text:
         return Markup(escape(text))
     from crawler.textsearch import stem_text
 
+    prefix = _prefix_re(stems)
     out: list[str] = []
     pos = 0
     for m in _WORD.finditer(text):
-        if stem_text(m.group(0)) in stems:
+        word = m.group(0)
+        if prefix.match(word.lower().replace("ё", "е")) and stem_text(word) in stems:
             out.append(str(escape(text[pos : m.start()])))
-            out.append(f"<mark>{escape(m.group(0))}</mark>")
+            out.append(f"<mark>{escape(word)}</mark>")
             pos = m.end()
     out.append(str(escape(text[pos:])))
     return Markup("".join(out))
 
 
-def snippet(text: str, stems: frozenset[str], width: int = 260) -> str:
-    """A piece of ``text`` around the first word matching ``stems`` (or its start), at most ``width`` characters."""
-    from crawler.textsearch import stem_text
+@functools.lru_cache(maxsize=256)
+def _prefix_re(stems: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)))
 
+
+def snippet(text: str, stems: frozenset[str], width: int = 260) -> str:
+    """A piece of ``text`` around the first word starting with one of ``stems`` (or its start),
+    at most ``width`` characters (Snowball stems are prefixes of the lower-cased word)."""
     text = " ".join(text.split())
     start = 0
-    for m in _WORD.finditer(text):
-        if stem_text(m.group(0)) in stems:
-            start = max(0, m.start() - width // 3)
-            break
+    if stems:
+        m = re.search(r"(?<![0-9a-zа-я])(?:" + _prefix_re(stems).pattern + ")", text.lower().replace("ё", "е"))
+        if m and m.start() > width // 3:
+            start = m.start() - width // 3
+            start = text.find(" ", start, m.start()) + 1 or start  # begin at a word
     piece = text[start : start + width]
-    return ("…" if start else "") + piece + ("…" if start + width < len(text) else "")
+    cut = start + width < len(text)
+    if cut and " " in piece:
+        piece = piece.rsplit(" ", 1)[0]  # end at a word
+    return ("…" if start else "") + piece + ("…" if cut else "")
 
 
 def paragraphs(text: str) -> list[str]:
@@ -255,7 +270,7 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
         if not errors and list(request.query_params.multi_items()) != f.params(page=True):
             # drop empty form fields (and normalise values): one clean URL per filter state
             return RedirectResponse("/" + f.query_string(page=True), status_code=302)
-        page = wq.page(f, stem_text, with_lead=bool(f.q))
+        page = wq.page(f, stem_text, text=bool(f.q))
         okrugs, sources = choices()
         stems = frozenset(stem_text(f.q).split()) if f.q else frozenset()
         days: list[tuple[str, list[Row]]] = []
@@ -308,7 +323,7 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
     def feed(request: Request) -> Response:
         f, _errors = filters_or_400(request)
         f = dataclasses.replace(f, before=None)
-        page = wq.page(f, stem_text, with_lead=True)
+        page = wq.page(f, stem_text, lead=True)
         qs = f.query_string()
         newest = max((r.updated_at or r.when for r in page.rows if (r.updated_at or r.when)), default=None)
         digest = hashlib.sha256(qs.encode())
@@ -327,7 +342,7 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
         f, errors = filters_or_400(request)
         if errors:
             return JSONResponse({"errors": errors}, status_code=400)
-        page = wq.page(f, stem_text)
+        page = wq.page(f, stem_text, urls=True)
         headers = {}
         if page.next_before:
             headers["Link"] = f'<{base_url(request)}/api/releases{f.query_string(page=True, before=page.next_before)}>; rel="next"'

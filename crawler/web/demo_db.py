@@ -14,11 +14,12 @@ from typing import Any
 
 
 def build(db: Path | str, *, sites: int = 10, seed: int = 13, backlog_days: int = 3,
-          webhook: dict[str, Any] | None = None) -> Path | str:
+          webhook: dict[str, Any] | None = None, failing: int = 0) -> Path | str:
     """Crawl a simulated network of ``sites`` press centres into ``db`` (a SQLite file, or any
     database URL such as ``postgresql://…``); returns ``db``.
 
     ``webhook``: an ``alerts.webhooks[]`` entry (``{"url", "secret"}``) that receives the second crawl's alerts.
+    ``failing``: this many sites answer 503 / reset the connection during the second crawl.
     """
     from crawler.config import settings_from_dict
     from crawler.pipeline import crawl_once
@@ -43,6 +44,8 @@ def build(db: Path | str, *, sites: int = 10, seed: int = 13, backlog_days: int 
         try:
             asyncio.run(crawl_once(settings, store))
             net.advance(timedelta(hours=20))
+            for k, src in enumerate(running.sources[:failing]):
+                net.set_fault(src["id"], "503" if k % 2 == 0 else "reset")
             asyncio.run(crawl_once(settings, store))
             fts.refresh(store, stem_text)
         finally:

@@ -15,6 +15,7 @@ original's link, time and headline instead of the canonical reprint's.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
@@ -34,9 +35,11 @@ WHEN = func.coalesce(_S.c.published_at, _S.c.first_seen_at, type_=UTCDateTime)
 #: Собянин, «мэр(а/у/ом/е) Москвы/столицы», градоначальник — :data:`crawler.alert.filters.MAYOR_RE` in SQL.
 MAYOR_LIKE = ["%обянин%", "%радоначальник%"] + [f"%эр{end} {city}%" for end in ("", "а", "у", "ом", "е") for city in ("Москвы", "столицы")]
 PAGE_SIZE = 50
-#: A search / source / okrug filter matching at most SMALL stories is applied as an id list;
-#: up to BIG as a set tested while walking the time index; beyond, as a per-story probe.
-SMALL, BIG = 2000, 20000
+#: A search / source / okrug filter matching at most SMALL stories is applied as an id list.
+SMALL = 2000
+#: Cost of one per-story probe in set entries read (measured on SQLite, 200,000 stories):
+#: a full-text probe seeks in every term's doclist; an okrug/source probe is two B-tree seeks.
+FTS_PROBE_COST, INDEX_PROBE_COST = 400.0, 30.0
 MAX_PAGE_SIZE = 200
 _CURSOR = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)_(\d+)$")
 
@@ -191,8 +194,9 @@ class Row:
     okrugs: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     reprint_urls: list[str] = field(default_factory=list)
-    #: Lead of the canonical article (search results show it).
+    #: Lead and body of the canonical article (read for search snippets and feeds only).
     lead: str = ""
+    text: str = ""
 
     @property
     def link(self) -> str | None:
@@ -239,11 +243,11 @@ class WebQueries:
     def _where(self, conn: Any, f: Filters, stem: Any) -> list[Any]:
         """The WHERE conditions of filter state ``f``.
 
-        Membership filters (search, source, okrug) are planned by size, counted on their own
-        index up to :data:`BIG`: at most :data:`SMALL` stories become a list of ids (the page is
-        then a few primary-key lookups and a sort); more, a set read once and tested while
-        walking ``ix_stories_when`` newest first; more than ``BIG`` (source, okrug), an index
-        probe per story walked (a page fills after a few hundred at most).
+        Membership filters (search, source, okrug) are planned by their size, counted on their
+        own index: at most :data:`SMALL` stories become a list of ids (the page is then a few
+        primary-key lookups and a sort); a common one (see ``member``) a probe per story while
+        walking ``ix_stories_when`` newest first (a page fills after a few hundred at most);
+        in between, a set read once and tested while walking that index.
         """
         from storage import fts
 
@@ -263,34 +267,41 @@ class WebQueries:
             t, sid = f.before
             conds.append(or_(WHEN < t, and_(WHEN == t, _S.c.id < sid)))
         small: set[int] | None = None
+        stories = conn.execute(select(func.max(_S.c.id))).scalar() or 1  # ~ the number of stories, O(1)
 
-        def member(ids_q: Any, probe: Any) -> None:
-            """Plan one membership filter by its size (counted up to BIG on its own index)."""
+        def member(ids_q: Any, probe: Any, probe_cost: float) -> None:
+            """Plan one membership filter by its size ``n``, counted on its own index.
+
+            A probe per story walked costs ~``probe_cost`` set entries, and a page needs about
+            ``PAGE_SIZE * stories / n`` of them; reading the set once costs ``n``: probe when
+            ``n² > probe_cost * PAGE_SIZE * stories``.
+            """
             nonlocal small
-            n = conn.execute(select(func.count()).select_from(ids_q.limit(BIG + 1).subquery())).scalar() or 0
+            probe_from = int(math.sqrt(probe_cost * PAGE_SIZE * stories))
+            n = conn.execute(select(func.count()).select_from(ids_q.limit(max(SMALL, probe_from) + 1).subquery())).scalar() or 0
             if n <= SMALL:  # a few primary-key lookups, then sort
                 ids = {int(r[0]) for r in conn.execute(ids_q)}
                 small = ids if small is None else small & ids
-            elif n <= BIG or probe is None:
-                # walk ix_stories_when newest first, testing each story against the set read once
-                # (``id + 0``: no primary-key lookups driven by the set)
-                conds.append((_S.c.id + 0).in_(ids_q))
-            else:  # common: a probe per story walked, and a page fills after a few
+            elif n > probe_from:  # common: a probe per story walked newest first, a page fills soon
                 conds.append(probe)
+            else:  # read the set once, test each story walked newest first (``id + 0``: no lookups driven by the set)
+                conds.append((_S.c.id + 0).in_(ids_q))
 
         if f.q:
             sub = fts.match_subquery(self.store, f.q, stem)
             if sub is None:  # no word to look for: nothing matches (as in `mosnews search`)
                 return [false()]
-            member(select(sub.subquery().c.story_id), None)  # per-story FTS probes are slow: never
+            member(select(sub.subquery().c.story_id), fts.match_exists(self.store, f.q, stem, _S.c.id), FTS_PROBE_COST)
         if f.sources:
             member(select(_A.c.story_id).where(_A.c.source_id.in_(list(f.sources)), _A.c.story_id.isnot(None)),
-                   exists(select(_A.c.id).where(_A.c.story_id == _S.c.id, _A.c.source_id.in_(list(f.sources)))))
+                   exists(select(_A.c.id).where(_A.c.story_id == _S.c.id, _A.c.source_id.in_(list(f.sources)))),
+                   INDEX_PROBE_COST)
         if f.okrugs:
             in_okrug = select(_SRC.c.id).where(_SRC.c.okrug.in_(list(f.okrugs)))
             member(select(_A.c.story_id).where(_A.c.source_id.in_(in_okrug), _A.c.story_id.isnot(None)),
                    exists(select(_A.c.id).select_from(_A.join(_SRC, _SRC.c.id == _A.c.source_id))
-                          .where(_A.c.story_id == _S.c.id, _SRC.c.okrug.in_(list(f.okrugs)))))
+                          .where(_A.c.story_id == _S.c.id, _SRC.c.okrug.in_(list(f.okrugs)))),
+                   INDEX_PROBE_COST)
         if small is not None:
             conds.append(_S.c.id.in_(sorted(small)) if small else false())
         return conds
@@ -306,12 +317,14 @@ class WebQueries:
             cols.append(_S.c.original_article_id)
         return cols
 
-    def page(self, f: Filters, stem: Any, *, with_lead: bool = False) -> Page:
+    def page(self, f: Filters, stem: Any, *, lead: bool = False, text: bool = False, urls: bool = False) -> Page:
         """One page of releases for filter state ``f``: newest first, at most ``f.limit``.
 
         Args:
             stem: the full-text stemmer (:func:`crawler.textsearch.stem_text`).
-            with_lead: also read each story's canonical lead (for search snippets).
+            lead, text: also read each story's canonical lead / body (feeds, search snippets).
+            urls: also read every reprint URL (``reprint_urls``, for JSON); without it only the
+                okrugs and sources are read, from the index alone.
         """
         with self.store.read_session() as s:
             conn = s.connection()
@@ -324,34 +337,42 @@ class WebQueries:
                 for r in raw
             ]
             if rows:
-                self._fill(conn, rows, {int(r.id): r for r in raw}, with_lead=with_lead)
+                self._fill(conn, rows, {int(r.id): r for r in raw}, lead=lead, text=text, urls=urls)
         nxt = (rows[-1].when, rows[-1].story_id) if more and rows and rows[-1].when else None
         return Page(rows, nxt)
 
-    def _fill(self, conn: Any, rows: list[Row], raw: dict[int, Any], *, with_lead: bool) -> None:
-        """Canonical/original links, okrugs, sources and reprint URLs of a page's stories."""
+    def _fill(self, conn: Any, rows: list[Row], raw: dict[int, Any], *, lead: bool, text: bool, urls: bool) -> None:
+        """Canonical/original links, okrugs, sources (and reprint URLs, lead, text) of a page's stories."""
         ids = [r.story_id for r in rows]
         art_ids = {raw[i].canonical_article_id for i in ids if raw[i].canonical_article_id}
         if self.has_original:
             art_ids |= {raw[i].original_article_id for i in ids if raw[i].original_article_id}
-        cols = [_A.c.id, _A.c.url, _A.c.published_at, _A.c.title] + ([_A.c.lead] if with_lead else [])
+        cols = [_A.c.id, _A.c.url, _A.c.published_at, _A.c.title] + ([_A.c.lead] if lead or text else []) + ([_A.c.text] if text else [])
         arts = {int(a.id): a for a in conn.execute(select(*cols).where(_A.c.id.in_(list(art_ids))))} if art_ids else {}
         members: dict[int, list[Any]] = {}
-        q = (select(_A.c.story_id, _A.c.id, _A.c.url, _A.c.source_id, _A.c.published_at, _SRC.c.okrug)
-             .join(_SRC, _SRC.c.id == _A.c.source_id).where(_A.c.story_id.in_(ids)))
+        if urls:
+            q = (select(_A.c.story_id, _A.c.id, _A.c.url, _A.c.source_id, _A.c.published_at, _SRC.c.okrug)
+                 .join(_SRC, _SRC.c.id == _A.c.source_id).where(_A.c.story_id.in_(ids)))
+        else:  # ix_articles_story_source covers it: no article row is read
+            q = (select(_A.c.story_id, _A.c.source_id, _SRC.c.okrug)
+                 .join(_SRC, _SRC.c.id == _A.c.source_id).where(_A.c.story_id.in_(ids)))
         for m in conn.execute(q):
             members.setdefault(int(m.story_id), []).append(m)
         epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
         for r in rows:
-            ms = sorted(members.get(r.story_id, []), key=lambda m: (m.published_at is None, m.published_at or epoch, m.id))
-            r.reprint_urls = [m.url for m in ms]
+            ms = members.get(r.story_id, [])
+            if urls:
+                ms = sorted(ms, key=lambda m: (m.published_at is None, m.published_at or epoch, m.id))
+                r.reprint_urls = [m.url for m in ms]
             r.okrugs = sorted({m.okrug for m in ms if m.okrug})
             r.sources = sorted({m.source_id for m in ms})
             canon = arts.get(raw[r.story_id].canonical_article_id or -1)
             if canon is not None:
                 r.canonical_url = canon.url
-                if with_lead:
+                if lead or text:
                     r.lead = canon.lead or ""
+                if text:
+                    r.text = canon.text or ""
             if self.has_original:
                 orig = arts.get(raw[r.story_id].original_article_id or -1)
                 if orig is not None:
@@ -381,7 +402,7 @@ class WebQueries:
                       published_at=st.get("published_at"), first_seen_at=st.get("first_seen_at"),
                       updated_at=st.get("updated_at"), reprint_count=int(st.get("reprint_count") or 0))
             if raw is not None:
-                self._fill(conn, [row], {story_id: raw}, with_lead=False)
+                self._fill(conn, [row], {story_id: raw}, lead=False, text=False, urls=True)
             text_id = None
             original = False
             if self.has_original and raw is not None and raw.original_article_id:
