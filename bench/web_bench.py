@@ -249,7 +249,7 @@ def combos(store: Any) -> list[tuple[str, str]]:
         mid = s.connection().execute(text("SELECT published_at FROM stories WHERE id = (SELECT max(id) / 2 FROM stories)")).scalar()
     mid = mid if isinstance(mid, datetime) else datetime.fromisoformat(str(mid).replace("Z", "+00:00"))
     day = (mid + timedelta(hours=3)).date()
-    big_src = "tverskoy"
+    big_src = "arbat"
     return [
         ("newest", ""),
         ("okrug", "okrug=" + quote("ЦАО")),

@@ -80,19 +80,21 @@ def msk_day(dt: datetime | None) -> str:
 def highlight(text: str, stems: frozenset[str]) -> Markup:
     """``text`` escaped, with every word whose Russian stem is one of ``stems`` wrapped in ``<mark>``.
 
-    Only words that start with one of the stems (Snowball stems are prefixes of the lower-cased
-    word) are stemmed to confirm.
+    Snowball stems are prefixes of the lower-cased word: only words that start with one of the
+    stems are stemmed to confirm.
     """
     if not stems or not text:
         return Markup(escape(text))
     from crawler.textsearch import stem_text
 
-    prefix = _prefix_re(stems)
+    folded = text.lower().replace("ё", "е")
+    if len(folded) != len(text):  # exotic case mappings change lengths: no positions to trust
+        return Markup(escape(text))
     out: list[str] = []
     pos = 0
-    for m in _WORD.finditer(text):
-        word = m.group(0)
-        if prefix.match(word.lower().replace("ё", "е")) and stem_text(word) in stems:
+    for m in _candidates_re(stems).finditer(folded):
+        word = text[m.start() : m.end()]
+        if stem_text(word) in stems:
             out.append(str(escape(text[pos : m.start()])))
             out.append(f"<mark>{escape(word)}</mark>")
             pos = m.end()
@@ -101,22 +103,24 @@ def highlight(text: str, stems: frozenset[str]) -> Markup:
 
 
 @functools.lru_cache(maxsize=256)
-def _prefix_re(stems: frozenset[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True)))
+def _candidates_re(stems: frozenset[str]) -> re.Pattern[str]:
+    """Whole words (folded text) starting with one of ``stems``."""
+    alts = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
+    return re.compile(r"(?<![0-9a-zа-я])(?:" + alts + r")[0-9a-zа-я]*")
 
 
 def snippet(text: str, stems: frozenset[str], width: int = 260) -> str:
     """A piece of ``text`` around the first word starting with one of ``stems`` (or its start),
-    at most ``width`` characters (Snowball stems are prefixes of the lower-cased word)."""
-    text = " ".join(text.split())
+    at most ``width`` characters, cut at word bounds."""
     start = 0
     if stems:
-        m = re.search(r"(?<![0-9a-zа-я])(?:" + _prefix_re(stems).pattern + ")", text.lower().replace("ё", "е"))
+        m = _candidates_re(stems).search(text.lower().replace("ё", "е"))
         if m and m.start() > width // 3:
             start = m.start() - width // 3
             start = text.find(" ", start, m.start()) + 1 or start  # begin at a word
-    piece = text[start : start + width]
-    cut = start + width < len(text)
+    window = text[start : start + width + 200]
+    piece = " ".join(window.split())[:width]
+    cut = start + len(window) < len(text) or len(" ".join(window.split())) > width
     if cut and " " in piece:
         piece = piece.rsplit(" ", 1)[0]  # end at a word
     return ("…" if start else "") + piece + ("…" if cut else "")

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, exists, false, func, inspect, or_, select, tuple_
+from sqlalchemy import and_, exists, false, func, inspect, literal, or_, select
 
 from crawler.alert.filters import MAYOR_MIN_SOURCES
 from storage.models import AlertDelivery, AlertOutbox, Article, Source, Story
@@ -353,9 +353,13 @@ class WebQueries:
         if urls:
             q = (select(_A.c.story_id, _A.c.id, _A.c.url, _A.c.source_id, _A.c.published_at, _SRC.c.okrug)
                  .join(_SRC, _SRC.c.id == _A.c.source_id).where(_A.c.story_id.in_(ids)))
-        else:  # ix_articles_story_source covers it: no article row is read
-            q = (select(_A.c.story_id, _A.c.source_id, _SRC.c.okrug)
-                 .join(_SRC, _SRC.c.id == _A.c.source_id).where(_A.c.story_id.in_(ids)))
+        else:  # one row per story, from ix_articles_story_source alone (no article row is read)
+            if self.store.dialect == "postgresql":
+                agg = lambda c: func.string_agg(c.distinct(), literal(","))  # noqa: E731
+            else:
+                agg = lambda c: func.group_concat(c.distinct())  # noqa: E731
+            q = (select(_A.c.story_id, agg(_A.c.source_id).label("srcs"), agg(_SRC.c.okrug).label("okrugs"))
+                 .join(_SRC, _SRC.c.id == _A.c.source_id).where(_A.c.story_id.in_(ids)).group_by(_A.c.story_id))
         for m in conn.execute(q):
             members.setdefault(int(m.story_id), []).append(m)
         epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -364,8 +368,11 @@ class WebQueries:
             if urls:
                 ms = sorted(ms, key=lambda m: (m.published_at is None, m.published_at or epoch, m.id))
                 r.reprint_urls = [m.url for m in ms]
-            r.okrugs = sorted({m.okrug for m in ms if m.okrug})
-            r.sources = sorted({m.source_id for m in ms})
+                r.okrugs = sorted({m.okrug for m in ms if m.okrug})
+                r.sources = sorted({m.source_id for m in ms})
+            elif ms:
+                r.okrugs = sorted(o for o in (ms[0].okrugs or "").split(",") if o)
+                r.sources = sorted(x for x in (ms[0].srcs or "").split(",") if x)
             canon = arts.get(raw[r.story_id].canonical_article_id or -1)
             if canon is not None:
                 r.canonical_url = canon.url
