@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, exists, false, func, inspect, literal, or_, select
+from sqlalchemy import Integer, and_, exists, false, func, inspect, literal, literal_column, or_, select
 
 from crawler.alert.filters import MAYOR_MIN_SOURCES
 from storage.models import AlertDelivery, AlertOutbox, Article, Source, Story
@@ -237,6 +237,8 @@ class WebQueries:
         cols = {c["name"] for c in inspect(store.read_engine).get_columns("stories")}
         #: ``stories.original_article_id`` exists (the Mayor's original item is known for some stories).
         self.has_original = "original_article_id" in cols
+        self._original = (_S.c.original_article_id if "original_article_id" in _S.c
+                          else literal_column("stories.original_article_id", Integer))
 
     # --- releases -----------------------------------------------------------------
 
@@ -261,7 +263,7 @@ class WebQueries:
         if f.mayor:
             alts = [_S.c.reprint_count >= MAYOR_MIN_SOURCES] + [_S.c.title.like(p) for p in MAYOR_LIKE]
             if self.has_original:
-                alts.append(_S.c.original_article_id.isnot(None))
+                alts.append(self._original.isnot(None))
             conds.append(or_(*alts))
         if f.before:
             t, sid = f.before
@@ -314,7 +316,7 @@ class WebQueries:
         cols = [_S.c.id, WHEN.label("when"), _S.c.title, _S.c.published_at, _S.c.first_seen_at, _S.c.updated_at,
                 _S.c.reprint_count, _S.c.canonical_article_id]
         if self.has_original:
-            cols.append(_S.c.original_article_id)
+            cols.append(self._original.label("original_article_id"))
         return cols
 
     def page(self, f: Filters, stem: Any, *, lead: bool = False, text: bool = False, urls: bool = False) -> Page:

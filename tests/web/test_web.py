@@ -292,3 +292,60 @@ def test_page_queries_use_indexes(web: Served) -> None:
         plan = web_bench.explain(web.store, qs)
         assert not web_bench.full_scan(plan, "sqlite"), (qs, plan)
         assert any("ix_stories_when" in line or "PRIMARY KEY" in line for line in plan), (qs, plan)
+
+
+def test_original_item_is_shown_when_the_schema_records_it(db_copy: Path) -> None:
+    """With ``stories.original_article_id`` (added by another migration), the Mayor's original
+    item gives the row its headline, link and time; without it the canonical reprint does."""
+    store = open_store(f"sqlite:///{db_copy}")
+    sid = newest_first(store, 1)[0]
+    with store.session() as s:
+        c = s.connection()
+        c.execute(text("ALTER TABLE stories ADD COLUMN original_article_id INTEGER"))
+        c.execute(text("INSERT INTO sources (id, name, okrug, kind, url, enabled, consecutive_failures, last_new_items, "
+                       "empty_crawls, markup_changed, backfilled) VALUES ('mayor', 'Мэр Москвы', '', 'other', "
+                       "'https://www.mos.ru/mayor/themes/', 1, 0, 0, 0, 0, 1)"))
+        c.execute(text("INSERT INTO articles (url, source_id, title, published_at, lead, text, images, tags, content_hash) "
+                       "VALUES ('https://www.mos.ru/mayor/themes/1/', 'mayor', 'Заголовок мэра', '2026-03-01T06:00:00Z', "
+                       "'', 'Текст мэра.', '[]', '[]', :h)"), {"h": "1" * 64})
+        c.execute(text("UPDATE stories SET original_article_id = (SELECT id FROM articles WHERE source_id = 'mayor') WHERE id = :s"),
+                  {"s": sid})
+    url, stop = serve(store)
+    try:
+        obj = httpx.get(url + "/api/releases", params={"limit": 1}).json()[0]
+        assert obj["story_id"] == sid and obj["original_url"] == "https://www.mos.ru/mayor/themes/1/"
+        assert obj["original_published_at"] == "2026-03-01T06:00:00Z" and obj["title"] == "Заголовок мэра"
+        html = httpx.get(url + "/").text
+        assert 'href="https://www.mos.ru/mayor/themes/1/"' in html and "оригинал: www.mos.ru" in html
+        story = httpx.get(f"{url}/stories/{sid}").text
+        assert "Оригинал" in story and "Текст мэра." in story
+        assert sid in [o["story_id"] for o in httpx.get(url + "/api/releases", params={"mayor": 1, "limit": 200}).json()]
+    finally:
+        stop()
+        store.close()
+
+
+def test_mosnews_web_command_serves_the_database(crawled_db: Path, tmp_path: Path) -> None:
+    import socket
+    import time
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"database:\n  url: sqlite:///{crawled_db}\n", encoding="utf-8")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "crawler", "web", "--config", str(cfg), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(300):
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/")
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                time.sleep(0.1)
+        assert r.status_code == 200 and "mosnews" in r.text
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode in (0, -15) and "Traceback" not in out
