@@ -254,8 +254,9 @@ async def serve_http(
     """Serve ``/healthz`` and ``/metrics`` on ``settings.host:settings.port`` until ``stop`` is set.
 
     Runs uvicorn inside the current event loop without touching signal handlers
-    (the daemon owns SIGINT/SIGTERM). Returns at once when ``settings.enabled`` is
-    false. A non-loopback host is allowed (e.g. ``0.0.0.0`` in a container) but
+    (the daemon owns SIGINT/SIGTERM). With ``settings.web`` the read-only web interface
+    (:func:`crawler.web.app.create_app`) is served on the same address. Returns at once when
+    ``settings.enabled`` is false. A non-loopback host is allowed (e.g. ``0.0.0.0`` in a container) but
     logged as a warning: the endpoint has no authentication.
 
     Args:
@@ -278,6 +279,9 @@ async def serve_http(
 
         asgi = create_app(store, settings, ready=ready)
         log.info("web interface enabled", extra={"url": f"http://{host}:{port}/"})
+        if not is_loopback(settings.host):  # credentials are configured (the config refuses it otherwise)
+            log.warning("web interface on a non-loopback address: HTTP Basic sends the password in clear, "
+                        "put a TLS reverse proxy in front (docs/web.md)", extra={"host": settings.host})
     else:
         asgi = make_app(store, ready)
     config = uvicorn.Config(asgi, log_config=None, access_log=False, lifespan="off", host=host, port=port)
