@@ -267,28 +267,18 @@ def combos(store: Any) -> list[tuple[str, str]]:
 
 def explain(store: Any, qs: str) -> list[str]:
     """The page query's plan for query string ``qs``."""
-    from sqlalchemy.ext.compiler import compiles
-    from sqlalchemy.sql.expression import ClauseElement, Executable
     from starlette.datastructures import QueryParams
 
     from crawler.textsearch import stem_text
-    from crawler.web.queries import Filters, WebQueries
-
-    class Explain(Executable, ClauseElement):
-        inherit_cache = False
-
-        def __init__(self, stmt: Any) -> None:
-            self.stmt = stmt
-
-    @compiles(Explain)
-    def _compile(element: Any, compiler: Any, **kw: Any) -> str:
-        prefix = "EXPLAIN QUERY PLAN " if compiler.dialect.name == "sqlite" else "EXPLAIN "
-        return prefix + compiler.process(element.stmt, **kw)
+    from crawler.web.queries import Explain, Filters, WebQueries
 
     f, _ = Filters.from_params(QueryParams(qs))
     with store.read_session() as s:
         conn = s.connection()
-        rows = list(conn.execute(Explain(WebQueries(store).page_query(conn, f, stem_text))))
+        q, short = WebQueries(store).page_query(conn, f, stem_text)
+        if q is None:
+            return ["(no query: the filters cannot match)"]
+        rows = list(conn.execute(Explain(q)))
     if store.dialect == "sqlite":
         return [str(r[3]) for r in rows]
     return [str(r[0]) for r in rows]
@@ -398,7 +388,7 @@ def main() -> int:
             bad |= scan
             print(f"\n== {label}: ?{qs}" + ("   ** FULL SCAN **" if scan else ""))
             for line in plan:
-                print("   " + line)
+                print("   " + (line if len(line) < 240 else line[:240] + " …"))
             for path_ in ("/", "/feed.atom"):
                 target = f"{path_}?{qs}" if qs else path_
                 for _ in range(3):  # warm-up

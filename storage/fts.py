@@ -168,7 +168,7 @@ def match_exists(store: Any, query: str, stem: Stem, story_id: Any) -> Any | Non
     if store.dialect == "postgresql":
         doc = literal_column("story_fts.document")
         return (exists().select_from(text("story_fts")).where(literal_column("story_fts.story_id") == story_id)
-                .where(doc.op("@@")(func.plainto_tsquery(literal("simple"), literal(" ".join(terms))))))
+                .where(doc.op("@@")(func.plainto_tsquery(literal_column("'simple'"), literal(" ".join(terms))))))
     return (exists().select_from(text("story_fts")).where(literal_column("story_fts.rowid") == story_id)
             .where(literal_column("story_fts").op("MATCH")(literal(" ".join(f'"{t}"' for t in terms)))))
 

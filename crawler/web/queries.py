@@ -22,9 +22,12 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Integer, and_, exists, false, func, inspect, literal, literal_column, or_, select
+from sqlalchemy import Integer, String, and_, exists, false, func, inspect, literal, literal_column, or_, select, type_coerce
 
 from crawler.alert.filters import MAYOR_MIN_SOURCES
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
 from storage.models import AlertDelivery, AlertOutbox, Article, Source, Story
 from storage.types import UTCDateTime, iso_utc, parse_utc
 
@@ -229,6 +232,35 @@ class Page:
     next_before: tuple[datetime, int] | None
 
 
+class Explain(Executable, ClauseElement):
+    """``EXPLAIN QUERY PLAN <stmt>`` on SQLite, ``EXPLAIN [(FORMAT JSON)] <stmt>`` on PostgreSQL."""
+
+    inherit_cache = False
+
+    def __init__(self, stmt: Any, *, json: bool = False) -> None:
+        self.stmt = stmt
+        self.json = json
+
+
+@compiles(Explain)
+def _compile_explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    if compiler.dialect.name == "sqlite":
+        prefix = "EXPLAIN QUERY PLAN "
+    else:
+        prefix = "EXPLAIN (FORMAT JSON) " if element.json else "EXPLAIN "
+    return prefix + compiler.process(element.stmt, **kw)
+
+
+def estimate(conn: Any, stmt: Any) -> float:
+    """PostgreSQL's planner estimate of the rows ``stmt`` returns (no rows are read)."""
+    plan = conn.execute(Explain(stmt, json=True)).scalar()
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
 class WebQueries:
     """The web interface's queries over one :class:`storage.Store` (schema features detected once)."""
 
@@ -242,14 +274,17 @@ class WebQueries:
 
     # --- releases -----------------------------------------------------------------
 
-    def _where(self, conn: Any, f: Filters, stem: Any) -> list[Any]:
-        """The WHERE conditions of filter state ``f``.
+    def _where(self, conn: Any, f: Filters, stem: Any) -> tuple[list[Any], bool]:
+        """The WHERE conditions of filter state ``f``, and whether they name a short list of ids.
 
-        Membership filters (search, source, okrug) are planned by their size, counted on their
-        own index: at most :data:`SMALL` stories become a list of ids (the page is then a few
-        primary-key lookups and a sort); a common one (see ``member``) a probe per story while
-        walking ``ix_stories_when`` newest first (a page fills after a few hundred at most);
-        in between, a set read once and tested while walking that index.
+        Membership filters (search, source, okrug) are planned by their size: at most
+        :data:`SMALL` stories become a list of ids (the page is then a few primary-key lookups,
+        sorted in Python: ``True`` is returned); a common one a probe per story while walking
+        ``ix_stories_when`` newest first (a page fills after a few hundred probes at most);
+        on SQLite, one in between a set read once and tested while walking that index.
+        SQLite counts the size on the filter's own index (cheap there); PostgreSQL asks its
+        planner's estimate (``EXPLAIN``: its statistics know word and source frequencies), as
+        counting would read heap rows.
         """
         from storage import fts
 
@@ -269,30 +304,39 @@ class WebQueries:
             t, sid = f.before
             conds.append(or_(WHEN < t, and_(WHEN == t, _S.c.id < sid)))
         small: set[int] | None = None
+        pg = self.store.dialect == "postgresql"
         stories = conn.execute(select(func.max(_S.c.id))).scalar() or 1  # ~ the number of stories, O(1)
 
         def member(ids_q: Any, probe: Any, probe_cost: float) -> None:
-            """Plan one membership filter by its size ``n``, counted on its own index.
+            """Plan one membership filter by its size ``n``.
 
             A probe per story walked costs ~``probe_cost`` set entries, and a page needs about
             ``PAGE_SIZE * stories / n`` of them; reading the set once costs ``n``: probe when
             ``n² > probe_cost * PAGE_SIZE * stories``.
             """
             nonlocal small
+            if pg:
+                if estimate(conn, ids_q) <= SMALL:
+                    ids = {int(r[0]) for r in conn.execute(ids_q.limit(10 * SMALL + 1))}
+                    if len(ids) <= 10 * SMALL:  # the estimate may be off: keep the list short
+                        small = ids if small is None else small & ids
+                        return
+                conds.append(probe)
+                return
             probe_from = int(math.sqrt(probe_cost * PAGE_SIZE * stories))
             n = conn.execute(select(func.count()).select_from(ids_q.limit(max(SMALL, probe_from) + 1).subquery())).scalar() or 0
-            if n <= SMALL:  # a few primary-key lookups, then sort
+            if n <= SMALL:
                 ids = {int(r[0]) for r in conn.execute(ids_q)}
                 small = ids if small is None else small & ids
-            elif n > probe_from:  # common: a probe per story walked newest first, a page fills soon
+            elif n > probe_from:
                 conds.append(probe)
-            else:  # read the set once, test each story walked newest first (``id + 0``: no lookups driven by the set)
+            else:  # read the set once, test each story walked (``id + 0``: no lookups driven by the set)
                 conds.append((_S.c.id + 0).in_(ids_q))
 
         if f.q:
             sub = fts.match_subquery(self.store, f.q, stem)
             if sub is None:  # no word to look for: nothing matches (as in `mosnews search`)
-                return [false()]
+                return [false()], True
             member(select(sub.subquery().c.story_id), fts.match_exists(self.store, f.q, stem, _S.c.id), FTS_PROBE_COST)
         if f.sources:
             member(select(_A.c.story_id).where(_A.c.source_id.in_(list(f.sources)), _A.c.story_id.isnot(None)),
@@ -306,11 +350,22 @@ class WebQueries:
                    INDEX_PROBE_COST)
         if small is not None:
             conds.append(_S.c.id.in_(sorted(small)) if small else false())
-        return conds
+        return conds, small is not None
 
-    def page_query(self, conn: Any, f: Filters, stem: Any) -> Any:
-        """The SQL of one page (ids, times, title, counts), for :meth:`page` and the benchmark's plans."""
-        return select(*self._columns()).where(*self._where(conn, f, stem)).order_by(WHEN.desc(), _S.c.id.desc()).limit(f.limit + 1)
+    def page_query(self, conn: Any, f: Filters, stem: Any) -> tuple[Any, bool]:
+        """The SQL of one page (ids, times, title, counts), for :meth:`page` and the benchmark's plans.
+
+        Returns the statement and whether it is an unordered short list (at most :data:`SMALL`
+        stories by primary key) to be sorted and cut by the caller; ``(None, True)`` when
+        nothing can match.
+        """
+        conds, short = self._where(conn, f, stem)
+        if short and any(c is false() for c in conds):
+            return None, True  # nothing can match: no query at all
+        if short:  # ids and times only: the page's rows are read after sorting
+            when = type_coerce(WHEN, String) if self.store.dialect == "sqlite" else WHEN  # ISO text sorts as time
+            return select(_S.c.id, when.label("when")).where(*conds), True
+        return select(*self._columns()).where(*conds).order_by(WHEN.desc(), _S.c.id.desc()).limit(f.limit + 1), False
 
     def _columns(self) -> list[Any]:
         cols = [_S.c.id, WHEN.label("when"), _S.c.title, _S.c.published_at, _S.c.first_seen_at, _S.c.updated_at,
@@ -330,7 +385,14 @@ class WebQueries:
         """
         with self.store.read_session() as s:
             conn = s.connection()
-            raw = list(conn.execute(self.page_query(conn, f, stem)))
+            q, short = self.page_query(conn, f, stem)
+            raw = list(conn.execute(q)) if q is not None else []
+            if short:  # newest first, as the index would give them; then the rows of the page
+                low = "" if self.store.dialect == "sqlite" else datetime(1970, 1, 1, tzinfo=timezone.utc)
+                top = sorted(raw, key=lambda r: (r.when or low, r.id), reverse=True)[: f.limit + 1]
+                order = {int(r.id): k for k, r in enumerate(top)}
+                raw = sorted(conn.execute(select(*self._columns()).where(_S.c.id.in_(list(order)))) if order else [],
+                             key=lambda r: order[int(r.id)])
             more = len(raw) > f.limit
             raw = raw[: f.limit]
             rows = [

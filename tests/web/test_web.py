@@ -288,10 +288,12 @@ def test_page_queries_use_indexes(web: Served) -> None:
     import web_bench
 
     word = _a_title_word(web.store)
-    for qs in ["", "okrug=ЦАО", f"q={word}", "min=3&mayor=1", "from=2026-02-28&to=2026-03-01", f"q={word}&okrug=ЦАО&source=hostile"]:
+    for qs in ["", "okrug=ЦАО", f"q={word}", "min=3&mayor=1", "from=2026-02-28&to=2026-03-01", f"q={word}&okrug=ЦАО",
+               "okrug=ЦАО&source=hostile&min=1"]:
         plan = web_bench.explain(web.store, qs)
         assert not web_bench.full_scan(plan, "sqlite"), (qs, plan)
         assert any("ix_stories_when" in line or "PRIMARY KEY" in line for line in plan), (qs, plan)
+    assert web_bench.explain(web.store, f"q={word}&source=hostile") == ["(no query: the filters cannot match)"]
 
 
 def test_original_item_is_shown_when_the_schema_records_it(db_copy: Path) -> None:
