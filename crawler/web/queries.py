@@ -315,15 +315,17 @@ class WebQueries:
             ``n² > probe_cost * PAGE_SIZE * stories``.
             """
             nonlocal small
+            probe_from = int(math.sqrt(probe_cost * PAGE_SIZE * stories))
             if pg:
-                if estimate(conn, ids_q) <= SMALL:
+                n = estimate(conn, ids_q)
+                if n <= SMALL:
                     ids = {int(r[0]) for r in conn.execute(ids_q.limit(10 * SMALL + 1))}
                     if len(ids) <= 10 * SMALL:  # the estimate may be off: keep the list short
                         small = ids if small is None else small & ids
                         return
-                conds.append(probe)
+                # reading a full-text set reads heap rows on PostgreSQL: probe instead
+                conds.append(probe if n > probe_from or probe_cost == FTS_PROBE_COST else (_S.c.id + 0).in_(ids_q))
                 return
-            probe_from = int(math.sqrt(probe_cost * PAGE_SIZE * stories))
             n = conn.execute(select(func.count()).select_from(ids_q.limit(max(SMALL, probe_from) + 1).subquery())).scalar() or 0
             if n <= SMALL:
                 ids = {int(r[0]) for r in conn.execute(ids_q)}
@@ -385,6 +387,8 @@ class WebQueries:
         """
         with self.store.read_session() as s:
             conn = s.connection()
+            if self.store.dialect == "postgresql":  # a page is a few milliseconds of work: no worker processes
+                conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
             q, short = self.page_query(conn, f, stem)
             raw = list(conn.execute(q)) if q is not None else []
             if short:  # newest first, as the index would give them; then the rows of the page
