@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import tempfile
 import threading
 from pathlib import Path
@@ -45,6 +46,24 @@ def serve(db: Path) -> tuple[str, asyncio.Event, threading.Thread, asyncio.Abstr
     return box["url"], box["stop"], t, box["loop"]
 
 
+def receiver() -> tuple[str, object]:
+    """A webhook receiver on 127.0.0.1 that accepts everything (so the story page shows delivered alerts)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Accept(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Accept)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}/hook", httpd
+
+
 def main() -> None:
     """Build (or reuse) a crawled database, serve it, and write the three screenshots."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,7 +75,10 @@ def main() -> None:
     from crawler.web.demo_db import build
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or build(Path(tmp) / "shots.db", sites=14, failing=2)
+        hook, httpd = receiver()
+        secret = "whsec_" + base64.b64encode(b"screenshots-secret-0123456789abcd").decode()
+        db = args.db or build(Path(tmp) / "shots.db", sites=14, failing=2, webhook={"url": hook, "secret": secret, "name": "редакция"})
+        httpd.shutdown()  # type: ignore[attr-defined]
         url, stop, thread, loop = serve(db)
         OUT.mkdir(exist_ok=True)
         try:
@@ -67,7 +89,7 @@ def main() -> None:
                 page.screenshot(path=OUT / "releases.png")
                 page.goto(url + "/?q=" + "школа")
                 page.screenshot(path=OUT / "search.png")
-                page.goto(url + "/?min=2")
+                page.goto(url + "/?min=3")
                 page.click("table.releases a.story >> nth=0")
                 page.screenshot(path=OUT / "story.png", full_page=False)
                 page.goto(url + "/sources")

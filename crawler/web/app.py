@@ -57,6 +57,13 @@ _WORD = re.compile(r"[0-9A-Za-zА-Яа-яЁё]+")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: Seconds the filter form's lists of okrugs and sources are cached.
 CHOICES_TTL = 60.0
+#: Alert statuses and events in Russian (the raw value stays in the cell's title).
+STATUS_RU = {
+    "delivered": "доставлено", "pending": "в очереди", "dead": "не доставлено", "filtered": "отфильтровано",
+    "held": "ожидает условий", "digest": "ждёт дайджеста", "digested": "в дайджесте", "cancelled": "отменено",
+    "dispatched": "разослано", "skipped": "пропущено (первый запуск)",
+}
+EVENT_RU = {"story.created": "новый релиз", "story.updated": "обновление", "source.failing": "сбой источника", "test": "проверка"}
 #: How often ``mosnews web`` refreshes the search index (the daemon does it in its housekeeping).
 FTS_REFRESH_EVERY = timedelta(minutes=5)
 
@@ -246,7 +253,7 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True, default_for_string=True),
                       auto_reload=False)
     env.filters.update(msk=msk, msk_day=msk_day, host=host_of, paragraphs=paragraphs)
-    env.globals.update(plural=plural, highlight=highlight, snippet=snippet, explain=explain, cursor=cursor)
+    env.globals.update(status_ru=STATUS_RU, event_ru=EVENT_RU, plural=plural, highlight=highlight, snippet=snippet, explain=explain, cursor=cursor)
 
     cached: dict[str, Any] = {}
 

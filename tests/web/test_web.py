@@ -131,7 +131,7 @@ def test_story_page_shows_text_reprints_and_alerts(web: Served) -> None:
     for p in obj["reprints"]:
         assert f'href="{p["url"]}"' in html
     assert html.count("<tr", html.index('class="reprints"')) == len(obj["reprints"]) + 1
-    assert "delivered" in html and "story.created" in html
+    assert 'title="delivered">доставлено' in html and 'title="story.created">новый релиз' in html
     assert "Совпадает с сюжетом" in html or "Первая публикация" in html
     assert httpx.get(f"{web.url}/stories/999999").status_code == 404
 
