@@ -24,7 +24,7 @@ import logging
 import re
 import secrets
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Callable
@@ -265,19 +265,23 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
         return cached["value"]
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+        """Render a template of ``templates/`` (autoescaped) into an HTML response."""
         html = env.get_template(name).render(request=request, nav=name.split(".")[0], **ctx)
         return HTMLResponse(html, status_code=status)
 
     def base_url(request: Request) -> str:
+        """The server's base URL as the client addressed it (for feed links)."""
         return str(request.base_url).rstrip("/")
 
-    def filters_or_400(request: Request) -> tuple[Filters, list[str]]:
+    def filters_of(request: Request) -> tuple[Filters, list[str]]:
+        """The filter state of the query string, and the values that were ignored."""
         return Filters.from_params(request.query_params)
 
     # --- pages -----------------------------------------------------------------
 
     def releases_page(request: Request) -> Response:
-        f, errors = filters_or_400(request)
+        """``/``: one page of releases for the filter state in the query string."""
+        f, errors = filters_of(request)
         if not errors and list(request.query_params.multi_items()) != f.params(page=True):
             # drop empty form fields (and normalise values): one clean URL per filter state
             return RedirectResponse("/" + f.query_string(page=True), status_code=302)
@@ -297,6 +301,7 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
                       feed_url="/feed.atom" + f.query_string())
 
     def story_page(request: Request) -> Response:
+        """``/stories/<id>``: the story, its text, every reprint and why, the alerts."""
         data = wq.story(request.path_params["story_id"])
         if data is None:
             raise HTTPException(404)
@@ -313,6 +318,7 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
     }
 
     def sources_page(request: Request) -> Response:
+        """``/sources``: every press centre's health, failing first (``?sort=…&dir=asc|desc``)."""
         now = datetime.now(timezone.utc)
         rows = wq.sources(now)
         sort = request.query_params.get("sort", "status")
@@ -332,7 +338,8 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
     # --- feed and JSON ---------------------------------------------------------
 
     def feed(request: Request) -> Response:
-        f, _errors = filters_or_400(request)
+        """``/feed.atom``: the newest stories of a filter state as Atom 1.0, with conditional GET."""
+        f, _errors = filters_of(request)
         f = dataclasses.replace(f, before=None)
         page = wq.page(f, stem_text, lead=True)
         qs = f.query_string()
@@ -350,7 +357,8 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
         return Response(body, media_type="application/atom+xml; charset=utf-8", headers=headers)
 
     def api_releases(request: Request) -> Response:
-        f, errors = filters_or_400(request)
+        """``/api/releases``: a page of releases as the JSON of ``mosnews releases --format json``."""
+        f, errors = filters_of(request)
         if errors:
             return JSONResponse({"errors": errors}, status_code=400)
         page = wq.page(f, stem_text, urls=True)
@@ -360,6 +368,7 @@ def create_app(store: Any, settings: ServerSettings | None = None, *, ready: Cal
         return JSONResponse([r.to_json() for r in page.rows], headers=headers)
 
     def api_story(request: Request) -> Response:
+        """``/api/stories/<id>``: one story with every reprint and its alerts, as JSON."""
         data = wq.story(request.path_params["story_id"])
         if data is None:
             return JSONResponse({"error": "no such story"}, status_code=404)

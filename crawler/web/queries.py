@@ -23,11 +23,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Integer, String, and_, exists, false, func, inspect, literal, literal_column, or_, select, type_coerce
-
-from crawler.alert.filters import MAYOR_MIN_SOURCES
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
+from crawler.alert.filters import MAYOR_MIN_SOURCES
 from storage.models import AlertDelivery, AlertOutbox, Article, Source, Story
 from storage.types import UTCDateTime, iso_utc, parse_utc
 
