@@ -351,3 +351,15 @@ def test_mosnews_web_command_serves_the_database(crawled_db: Path, tmp_path: Pat
         proc.terminate()
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode in (0, -15) and "Traceback" not in out
+
+
+def test_bad_filter_values_are_reported_not_fatal(web: Served) -> None:
+    r = httpx.get(web.url + "/", params={"from": "вчера", "min": "много", "okrug": "ЦАО"})
+    assert r.status_code == 200  # no redirect: the page says what it ignored
+    assert "ожидается дата ГГГГ-ММ-ДД, получено «вчера»" in r.text and "ожидается число" in r.text
+    assert set(_ids(r.text)) <= _okrug_stories(web.store, "ЦАО")
+    api = httpx.get(web.url + "/api/releases", params={"to": "2026-13-45"})
+    assert api.status_code == 400 and api.json()["errors"]
+    assert httpx.get(web.url + "/", params={"before": "garbage"}).status_code == 200
+    head = httpx.head(web.url + "/feed.atom")
+    assert head.status_code == 200 and head.headers["etag"]
