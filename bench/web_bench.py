@@ -362,49 +362,51 @@ def main() -> int:
     port = probe.getsockname()[1]
     probe.close()
     proc = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port)])
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(base + "/api/releases?limit=1", timeout=5).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            raise SystemExit("the web server did not start")
-        time.sleep(0.2)
-    bad = False
-    results: list[tuple[str, str, float, float]] = []
-    with httpx.Client(base_url=base, timeout=30) as client:
-        for label, qs in combos(store):
-            if qs == "__deep__":  # follow the "Раньше" cursor 20 pages deep, then time that page
-                r = client.get("/api/releases")
-                for _ in range(19):
-                    nxt = r.headers["link"].split(";")[0].strip("<>")
-                    r = client.get(nxt)
-                qs = nxt.split("?", 1)[1]
-            plan = explain(store, qs)
-            scan = full_scan(plan, store.dialect)
-            bad |= scan
-            print(f"\n== {label}: ?{qs}" + ("   ** FULL SCAN **" if scan else ""))
-            for line in plan:
-                print("   " + (line if len(line) < 240 else line[:240] + " …"))
-            for path_ in ("/", "/feed.atom"):
-                target = f"{path_}?{qs}" if qs else path_
-                for _ in range(3):  # warm-up
-                    assert client.get(target).status_code == 200
-                times = []
-                for _ in range(args.requests):
-                    t = time.perf_counter()
-                    r = client.get(target)
-                    times.append((time.perf_counter() - t) * 1000)
-                    assert r.status_code == 200, r.status_code
-                times.sort()
-                p50, p95 = statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
-                results.append((label, path_, p50, p95))
-                print(f"   {path_:<11} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
-    proc.terminate()
-    proc.wait(30)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(base + "/api/releases?limit=1", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise SystemExit("the web server did not start")
+            time.sleep(0.2)
+        bad = False
+        results: list[tuple[str, str, float, float]] = []
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for label, qs in combos(store):
+                if qs == "__deep__":  # follow the "Раньше" cursor 20 pages deep, then time that page
+                    r = client.get("/api/releases")
+                    for _ in range(19):
+                        nxt = r.headers["link"].split(";")[0].strip("<>")
+                        r = client.get(nxt)
+                    qs = nxt.split("?", 1)[1]
+                plan = explain(store, qs)
+                scan = full_scan(plan, store.dialect)
+                bad |= scan
+                print(f"\n== {label}: ?{qs}" + ("   ** FULL SCAN **" if scan else ""))
+                for line in plan:
+                    print("   " + (line if len(line) < 240 else line[:240] + " …"))
+                for path_ in ("/", "/feed.atom"):
+                    target = f"{path_}?{qs}" if qs else path_
+                    for _ in range(3):  # warm-up
+                        assert client.get(target).status_code == 200
+                    times = []
+                    for _ in range(args.requests):
+                        t = time.perf_counter()
+                        r = client.get(target)
+                        times.append((time.perf_counter() - t) * 1000)
+                        assert r.status_code == 200, r.status_code
+                    times.sort()
+                    p50, p95 = statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
+                    results.append((label, path_, p50, p95))
+                    print(f"   {path_:<11} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms")
+    finally:  # never leave the server running, whatever failed
+        proc.terminate()
+        proc.wait(30)
     store.close()
     print(f"\n{'combination':<30} {'path':<11} {'p50 ms':>7} {'p95 ms':>7}")
     for label, path_, p50, p95 in results:
