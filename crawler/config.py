@@ -392,12 +392,47 @@ class AlertSettings(_Model):
     # --- end originals ---
 
 
+# --- web interface (issue 13) ---------------------------------------------------------
+
+
+class WebAuthSettings(_Model):
+    """HTTP Basic credentials for the read-only web interface (required off loopback)."""
+
+    username: str = Field(min_length=1)
+    password: str = Field(min_length=1)
+
+
 class ServerSettings(_Model):
-    """The daemon's /healthz and /metrics endpoint."""
+    """The daemon's /healthz and /metrics endpoint (and, with ``web: true``, the web interface)."""
 
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(9464, ge=0, le=65535)
+    #: Serve the read-only web interface and Atom feeds (``crawler.web``) beside /healthz and /metrics.
+    web: bool = False
+    #: HTTP Basic credentials for the web interface; required when ``host`` is not a loopback address.
+    auth: WebAuthSettings | None = None
+
+    @model_validator(mode="after")
+    def _web_off_loopback_needs_auth(self) -> ServerSettings:
+        if self.web and self.auth is None and not host_is_loopback(self.host):
+            raise ValueError(
+                f"server.web on the non-loopback address {self.host!r} needs server.auth "
+                "(username and password for HTTP Basic; put a TLS reverse proxy in front, see docs/web.md)"
+            )
+        return self
+
+
+def host_is_loopback(host: str) -> bool:
+    """True for ``localhost`` and 127.0.0.0/8 / ``::1`` addresses."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class LoggingSettings(_Model):

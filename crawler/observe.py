@@ -274,8 +274,9 @@ async def serve_http(
     """Serve ``/healthz`` and ``/metrics`` on ``settings.host:settings.port`` until ``stop`` is set.
 
     Runs uvicorn inside the current event loop without touching signal handlers
-    (the daemon owns SIGINT/SIGTERM). Returns at once when ``settings.enabled`` is
-    false. A non-loopback host is allowed (e.g. ``0.0.0.0`` in a container) but
+    (the daemon owns SIGINT/SIGTERM). With ``settings.web`` the read-only web interface
+    (:func:`crawler.web.app.create_app`) is served on the same address. Returns at once when
+    ``settings.enabled`` is false. A non-loopback host is allowed (e.g. ``0.0.0.0`` in a container) but
     logged as a warning: the endpoint has no authentication.
 
     Args:
@@ -294,7 +295,17 @@ async def serve_http(
         log.warning("health/metrics endpoint listens on a non-loopback address", extra={"host": settings.host})
     sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(make_app(store, ready, problems), log_config=None, access_log=False, lifespan="off", host=host, port=port)
+    if settings.web:  # the read-only web interface beside /healthz and /metrics (crawler.web)
+        from crawler.web.app import create_app
+
+        asgi = create_app(store, settings, ready=ready, problems=problems)
+        log.info("web interface enabled", extra={"url": f"http://{host}:{port}/"})
+        if not is_loopback(settings.host):  # credentials are configured (the config refuses it otherwise)
+            log.warning("web interface on a non-loopback address: HTTP Basic sends the password in clear, "
+                        "put a TLS reverse proxy in front (docs/web.md)", extra={"host": settings.host})
+    else:
+        asgi = make_app(store, ready, problems)
+    config = uvicorn.Config(asgi, log_config=None, access_log=False, lifespan="off", host=host, port=port)
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="mosnews-http")
     try:

@@ -136,6 +136,43 @@ def search(store: Any, query: str, stem: Stem, *, limit: int = 20) -> list[Searc
         return [SearchHit(int(r[0]), sign * float(r[1])) for r in s.connection().execute(text(sql), params)]
 
 
+def match_subquery(store: Any, query: str, stem: Stem) -> Any | None:
+    """The ids of the stories :func:`search` would find for ``query``, as a subquery for ``IN``.
+
+    The same stemming and AND semantics as :func:`search`, but unranked and unlimited, so a
+    caller can combine it with other filters and its own order (the web interface's
+    «newest first» list). ``None`` when ``query`` has no word characters.
+    """
+    from sqlalchemy import Integer, column
+
+    terms = stem(query).split()
+    if not terms:
+        return None
+    if store.dialect == "postgresql":
+        sql = text("SELECT story_id FROM story_fts WHERE document @@ plainto_tsquery('simple', :fts_q)").bindparams(fts_q=" ".join(terms))
+    else:
+        sql = text("SELECT rowid AS story_id FROM story_fts WHERE story_fts MATCH :fts_q").bindparams(
+            fts_q=" ".join(f'"{t}"' for t in terms))
+    return sql.columns(column("story_id", Integer))
+
+
+def match_exists(store: Any, query: str, stem: Stem, story_id: Any) -> Any | None:
+    """A correlated ``EXISTS``: the story whose id is the column ``story_id`` matches ``query`` as in
+    :func:`search` (one index probe per story, for walking stories in another index's order).
+    ``None`` when ``query`` has no word characters."""
+    from sqlalchemy import exists, func, literal, literal_column
+
+    terms = stem(query).split()
+    if not terms:
+        return None
+    if store.dialect == "postgresql":
+        doc = literal_column("story_fts.document")
+        return (exists().select_from(text("story_fts")).where(literal_column("story_fts.story_id") == story_id)
+                .where(doc.op("@@")(func.plainto_tsquery(literal_column("'simple'"), literal(" ".join(terms))))))
+    return (exists().select_from(text("story_fts")).where(literal_column("story_fts.rowid") == story_id)
+            .where(literal_column("story_fts").op("MATCH")(literal(" ".join(f'"{t}"' for t in terms)))))
+
+
 def _load_mark(store: Any) -> dict[str, Any]:
     raw = store.get_meta(META_KEY)
     try:
@@ -207,4 +244,4 @@ def _drop_stale(store: Any) -> None:
         s.connection().execute(text(f"DELETE FROM story_fts WHERE {col} NOT IN (SELECT id FROM stories)"))
 
 
-__all__ = ["META_KEY", "SearchHit", "Stem", "rebuild", "refresh", "search"]
+__all__ = ["META_KEY", "SearchHit", "Stem", "match_exists", "match_subquery", "rebuild", "refresh", "search"]
