@@ -1,17 +1,20 @@
 """Incremental story detector: in-memory index of stories and the attach rule.
 
-State (all in RAM, rebuilt by the pipeline at start-up through :meth:`Detector.add`):
+State in RAM (the store is the truth: features are stored per article, and the pipeline's
+loader pages whole days in by each article's own date, :meth:`Detector.ensure`):
 
-* every article: ``doc id → (story id, published POSIX s, text length)`` (~150 B);
-* every story: member list and canonical doc id;
-* hot articles only (see :mod:`crawler.dedup.index`): full :class:`Features` and
-  their cached TF-IDF weights;
+* every article registered or paged in: ``doc id → (story id, published POSIX s, text
+  length, publication interval)`` (~150 B);
+* every story: member list, canonical doc id and its span in time (:meth:`Detector.story_span`);
+* hot articles only (see :mod:`crawler.dedup.index`), at most ``settings.hot_articles``,
+  whole days evicted least recently used: full :class:`Features` and their cached TF-IDF
+  weights;
 * document frequencies of stems (:class:`crawler.dedup.idf.DocFreq`) and of hashed
   character n-grams (:class:`crawler.dedup.idf.HashedDocFreq`).
 
 Attach rule (no chaining). For each candidate story, the new article is scored
 (:func:`crawler.dedup.scorer.probability`) against the story's canonical ``C`` and
-its hot members (at most :data:`MAX_MEMBERS`, canonical first, then most recent). A member other than
+its hot members (at most :data:`MAX_MEMBERS`, canonical first, then the closest in time, ties by id). A member other than
 the canonical that shares no content with the article (char cosine < ``CAND_CHAR`` and
 stem cosine < ``CAND_TFIDF``, the scorer's candidate condition) counts with ``p = 0``
 without computing the other signals.
@@ -19,8 +22,10 @@ With ``n`` scored members the story score ``S`` is the mean of the ``n//2 + 1``
 highest member probabilities (:func:`story_score`: average link over a strict
 majority). An article that matches one member but not the rest scores about
 half, so A~B, B~C, A≁C never pulls C into A's story via B. The best story wins if
-``S ≥ settings.threshold``. The rule and the scorer's intercept were chosen by
-grouped cross-validation (:mod:`crawler.dedup.calibrate`, docs/dedup.md).
+``S ≥ settings.threshold`` (``settings.undated_threshold`` when the article's or the story's
+time is not pinned to the window) and the story stays within one window with it. The rule and
+the scorer's intercept were chosen by grouped cross-validation (:mod:`crawler.dedup.calibrate`,
+docs/dedup.md; time and arrival order: «Time and order of arrival» there).
 """
 
 from __future__ import annotations
@@ -173,7 +178,7 @@ class Detector:
         if e is None:
             return
         f = self.hot.get(doc_id)
-        self._cool(doc_id, e)
+        self._cool(doc_id)
         if f is not None:
             self.df.add(f.terms, -1)
             self.cdf.add(f.chars, -1)
@@ -187,7 +192,7 @@ class Detector:
         else:
             self._recanon(e[0])
 
-    def _cool(self, doc_id: str, e: tuple) -> None:
+    def _cool(self, doc_id: str) -> None:
         f = self.hot.delete(doc_id)
         if f is not None:
             b = self._bucket.get(_day_key(f))

@@ -297,15 +297,14 @@ def test_page_queries_use_indexes(web: Served) -> None:
 
 
 def test_original_item_is_shown_when_the_schema_records_it(db_copy: Path) -> None:
-    """With ``stories.original_article_id`` (added by another migration), the Mayor's original
+    """With ``stories.original_article_id`` set (issue 12's migration), the Mayor's original
     item gives the row its headline, link and time; without it the canonical reprint does."""
     store = open_store(f"sqlite:///{db_copy}")
     sid = newest_first(store, 1)[0]
     with store.session() as s:
         c = s.connection()
-        c.execute(text("ALTER TABLE stories ADD COLUMN original_article_id INTEGER"))
         c.execute(text("INSERT INTO sources (id, name, okrug, kind, url, enabled, consecutive_failures, last_new_items, "
-                       "empty_crawls, markup_changed, backfilled) VALUES ('mayor', 'Мэр Москвы', '', 'other', "
+                       "empty_crawls, markup_changed, backfilled) VALUES ('mayor', 'Мэр Москвы', '', 'mayor', "
                        "'https://www.mos.ru/mayor/themes/', 1, 0, 0, 0, 0, 1)"))
         c.execute(text("INSERT INTO articles (url, source_id, title, published_at, lead, text, images, tags, content_hash) "
                        "VALUES ('https://www.mos.ru/mayor/themes/1/', 'mayor', 'Заголовок мэра', '2026-03-01T06:00:00Z', "
