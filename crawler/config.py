@@ -273,6 +273,9 @@ class AlertSettings(_Model):
     lease: Duration = timedelta(seconds=60)
     #: Deliveries sent at once by one dispatcher.
     concurrency: int = Field(4, ge=1)
+    #: ``mosnews crawl`` keeps delivering after the crawl until nothing is left that becomes due
+    #: within this time (stories settling, retries), then exits and says what it left and why.
+    crawl_wait: Duration = timedelta(minutes=15)
     operator: OperatorAlertSettings = Field(default_factory=OperatorAlertSettings)
 
 

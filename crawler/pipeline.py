@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
@@ -374,6 +374,81 @@ def _with_date(article: ParsedArticle, when: datetime) -> ParsedArticle:
     return replace(article, published_at=when, layers={**article.layers, "published_at": "list"})
 
 
+@dataclass
+class DeliveryReport:
+    """What ``mosnews crawl`` delivered after its crawl (:func:`deliver_pending`).
+
+    Attributes:
+        sent, failed, dead, filtered: summed over the dispatch passes (``failed``: attempts that
+            failed and were scheduled for a retry).
+        passes: dispatch passes run; ``waited``: seconds spent waiting for alerts to become due.
+        left: what is still undelivered when it returned, by reason (``settling``, ``retrying``,
+            ``held``, ``digest``; see :func:`storage.outbox_report.outstanding`), with
+            ``settling_until`` / ``retry_at`` (aware datetimes or ``None``).
+        errors: ``(channel, redacted message)`` of the failed attempts.
+    """
+
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    filtered: int = 0
+    passes: int = 0
+    waited: float = 0.0
+    left: dict[str, object] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def left_count(self) -> int:
+        """Alerts not delivered when the crawl exited (settling + retrying + held + waiting for a digest)."""
+        return sum(int(self.left.get(k, 0) or 0) for k in ("settling", "retrying", "held", "digest"))  # type: ignore[call-overload]
+
+
+async def deliver_pending(
+    settings: Settings,
+    store: Store,
+    *,
+    wait: timedelta | None = None,
+    notify: Callable[[str], None] | None = None,
+    clock: Callable[[], datetime] = now_utc,
+) -> DeliveryReport:
+    """Deliver what is due, then keep going while more becomes due within ``wait``.
+
+    Runs :meth:`Dispatcher.dispatch_due` passes; between passes it sleeps until the next
+    outbox row or delivery becomes due (a story's ``alerts.settle``, a retry's backoff), as long
+    as that moment falls within ``wait`` (default ``alerts.crawl_wait``) of the start. With no
+    channel configured there is nothing to wait for. ``notify`` receives one line before each wait.
+
+    Raises:
+        ConfigError: bad channel configuration.
+        StorageError: the database failed.
+    """
+    from crawler.alert import Dispatcher
+    from storage.outbox_report import next_due, outstanding
+
+    wait = settings.alerts.crawl_wait if wait is None else wait
+    dispatcher = Dispatcher(settings, store, clock=clock)
+    deadline = clock() + wait
+    rep = DeliveryReport()
+    while True:
+        one = await dispatcher.dispatch_due()
+        rep.passes += 1
+        rep.sent, rep.failed, rep.dead, rep.filtered = rep.sent + one.sent, rep.failed + one.failed, rep.dead + one.dead, rep.filtered + one.filtered
+        rep.errors.extend(one.errors)
+        if not dispatcher.channels:
+            break
+        nxt = await asyncio.to_thread(next_due, store)
+        now = clock()
+        if nxt is None or nxt > deadline:
+            break
+        pause = max((nxt - now).total_seconds(), 0.0) + 0.05  # a little past the due time
+        if pause > 1.0 and notify is not None:
+            left = await asyncio.to_thread(outstanding, store)
+            notify(f"waiting {pause:.0f}s for {left['settling'] + left['retrying']} alert(s) to become due (limit: alerts.crawl_wait / --wait)")
+        await asyncio.sleep(pause)
+        rep.waited += pause
+    rep.left = await asyncio.to_thread(outstanding, store)
+    return rep
+
+
 async def crawl_once(
     settings: Settings,
     store: Store,
@@ -383,11 +458,14 @@ async def crawl_once(
     deliver: bool = True,
     fetcher: Fetcher | None = None,
     progress: Callable[[SourceReport], None] | None = None,
-) -> tuple[list[SourceReport], object | None]:
-    """One pass over the enabled (or given) sources, then deliver the alerts that are due.
+    wait: timedelta | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> tuple[list[SourceReport], DeliveryReport | None]:
+    """One pass over the enabled (or given) sources, then deliver the alerts that are due
+    and those that become due within ``wait`` (default ``alerts.crawl_wait``; see :func:`deliver_pending`).
 
     Returns:
-        ``(reports, dispatch_report)``; ``dispatch_report`` is ``None`` when ``deliver`` is false.
+        ``(reports, delivery_report)``; ``delivery_report`` is ``None`` when ``deliver`` is false.
 
     Raises:
         ConfigError: ``source_ids`` names an unknown source.
@@ -402,10 +480,8 @@ async def crawl_once(
         await pipeline.aclose()
     dispatched = None
     if deliver:
-        from crawler.alert import Dispatcher
-
-        dispatched = await Dispatcher(settings, store).dispatch_due()
+        dispatched = await deliver_pending(settings, store, wait=wait, notify=notify)
     return reports, dispatched
 
 
-__all__ = ["Pipeline", "SourceReport", "crawl_once", "profile_for", "source_rows"]
+__all__ = ["DeliveryReport", "Pipeline", "SourceReport", "crawl_once", "deliver_pending", "profile_for", "source_rows"]

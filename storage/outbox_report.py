@@ -52,6 +52,39 @@ def summary(store: Store) -> dict[str, Any]:
     return out
 
 
+def next_due(store: Store) -> datetime | None:
+    """The earliest time something becomes deliverable: a ``pending`` outbox row's ``due_at``
+    (settling) or a ``pending`` delivery's ``next_attempt_at`` (a retry, or a lease); ``None``
+    when nothing is waiting."""
+    with store.read_session() as s:
+        a = s.exec(select(func.min(AlertOutbox.due_at)).where(AlertOutbox.status == "pending")).one()
+        b = s.exec(select(func.min(AlertDelivery.next_attempt_at)).where(AlertDelivery.status == "pending")).one()
+    times = [t for t in (a, b) if isinstance(t, datetime)]
+    return min(times) if times else None
+
+
+def outstanding(store: Store) -> dict[str, Any]:
+    """What is still waiting to be delivered, by reason (for ``mosnews crawl``'s last line).
+
+    Returns:
+        ``{"settling": n, "settling_until": datetime | None, "retrying": n, "retry_at": datetime | None,
+        "held": n, "digest": n}``: outbox rows not yet due (``alerts.settle``), pending deliveries
+        (waiting for their next attempt), deliveries held by ``min_reprints``/``mayor_only``
+        filters, deliveries waiting for their channel's digest.
+    """
+    with store.read_session() as s:
+        settling, until = s.exec(select(func.count(), func.max(AlertOutbox.due_at)).where(AlertOutbox.status == "pending")).one()
+        retrying, retry_at = s.exec(
+            select(func.count(), func.max(AlertDelivery.next_attempt_at)).where(AlertDelivery.status == "pending")
+        ).one()
+        counts = dict(s.exec(select(AlertDelivery.status, func.count()).where(col(AlertDelivery.status).in_(["held", "digest"])).group_by(AlertDelivery.status)).all())
+    return {
+        "settling": int(settling or 0), "settling_until": until if isinstance(until, datetime) else None,
+        "retrying": int(retrying or 0), "retry_at": retry_at if isinstance(retry_at, datetime) else None,
+        "held": int(counts.get("held", 0)), "digest": int(counts.get("digest", 0)),
+    }
+
+
 def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Newest outbox rows with their deliveries, for ``mosnews alerts list``.
 

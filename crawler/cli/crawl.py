@@ -28,6 +28,7 @@ def crawl(
     since: Annotated[Optional[str], typer.Option(help="How far back a first crawl goes (overrides crawl.since): a date (2025-01-01) or a duration (7d).")] = None,
     source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Crawl only this source id (repeatable).")] = None,
     no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Do not deliver due alerts after the crawl.")] = False,
+    wait: Annotated[Optional[str], typer.Option("--wait", help="After the crawl, keep delivering alerts that become due within this time (settle, retries); overrides alerts.crawl_wait; 0 = only what is due now.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """One pass over the enabled sources; prints a per-source summary.
@@ -41,6 +42,14 @@ def crawl(
     from crawler.pipeline import crawl_once
 
     since_date = parse_since(since, now_utc()).astimezone(moscow()).date() if since else None
+    wait_for = None
+    if wait is not None:
+        from crawler.config import parse_duration
+
+        try:
+            wait_for = parse_duration(wait)
+        except ValueError:
+            raise typer.BadParameter(f"expected a duration like 0, 90s or 15m, got {wait!r}", param_hint="--wait") from None
 
     try:
         settings.enabled_sources(source)
@@ -63,7 +72,8 @@ def crawl(
     with database(settings) as store:
         try:
             reports, dispatched = asyncio.run(
-                crawl_once(settings, store, source_ids=source, since=since_date, deliver=not no_alerts, progress=progress)
+                crawl_once(settings, store, source_ids=source, since=since_date, deliver=not no_alerts, progress=progress,
+                           wait=wait_for, notify=lambda line: typer.echo(line, err=True))
             )
         except ConfigError as exc:
             fail(str(exc), EXIT_CONFIG)
@@ -74,10 +84,35 @@ def crawl(
         f"{len(failed)} sources failed"
     )
     if dispatched is not None:
-        d = dispatched
-        typer.echo(f"alerts: {getattr(d, 'sent', 0)} sent, {getattr(d, 'failed', 0)} to retry, {getattr(d, 'dead', 0)} dead")
+        typer.echo(alerts_line(dispatched, settings.alerts.crawl_wait if wait_for is None else wait_for))
     for r in failed:
         typer.echo(f"  failed: {r.source_id}: {r.error}", err=True)
+
+
+def alerts_line(d, wait) -> str:  # type: ignore[no-untyped-def]
+    """``mosnews crawl``'s alert summary: what was sent, and what was left undelivered and why.
+
+    ``d``: a :class:`crawler.pipeline.DeliveryReport`; ``wait``: the delivery time limit (timedelta).
+    """
+    from crawler.cli.query import msk_time
+
+    line = f"alerts: {d.sent} sent, {d.failed} failed attempt(s) to retry, {d.dead} dead"
+    if d.waited >= 1:
+        line += f" (waited {d.waited:.0f}s for alerts to become due)"
+    left = d.left or {}
+    n = d.left_count()
+    if not n:
+        return line + "; nothing left undelivered"
+    why = []
+    if left.get("settling"):
+        why.append(f"{left['settling']} not due before the {int(wait.total_seconds())}s limit (alerts.settle; due by {msk_time(left.get('settling_until'))} MSK; raise --wait or alerts.crawl_wait)")
+    if left.get("retrying"):
+        why.append(f"{left['retrying']} retrying after a failed attempt (next by {msk_time(left.get('retry_at'))} MSK)")
+    if left.get("held"):
+        why.append(f"{left['held']} held by min_reprints/mayor_only filters (waiting for reprints)")
+    if left.get("digest"):
+        why.append(f"{left['digest']} waiting for their channel's digest")
+    return line + f"\nalerts left for the next run or the daemon: {n}: " + "; ".join(why)
 
 
 @app.command()
