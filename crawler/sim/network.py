@@ -83,6 +83,9 @@ class SimNetwork:
         self._bases: dict[str, str] = {}
         self._controller = None  # set by server while running
         self._ctl_pending: list[tuple[str, str]] = []
+        #: Seconds (wall clock) added before every response of every site, whatever its status
+        #: (200, 304, robots.txt, errors): a network round trip for benchmarks.
+        self.latency: float = 0.0
         with self._lock:
             self.timeline.ensure(self.now)
 
