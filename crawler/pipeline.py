@@ -26,6 +26,7 @@ from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, s
 from crawler.errors import FetchError, MosnewsError, ParseError, StorageError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
+from crawler.fetch.hostpool import PerHostTransport
 from crawler.parse import decode_html, parse_article, parse_list
 from crawler.parse.profiles import resolve_profile
 from crawler.types import ListItem, ParsedArticle, StoryDecision
@@ -95,7 +96,7 @@ class Pipeline:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.fetcher = fetcher or Fetcher(settings.fetch)
+        self.fetcher = fetcher or Fetcher(settings.fetch, transport=PerHostTransport(per_host=settings.fetch.per_host, max_connections=settings.fetch.max_connections))
         self._own_fetcher = fetcher is None
         self.clock = clock
         self.featurizer = Featurizer(settings.dedup)
