@@ -8,6 +8,7 @@ from crawler.cli import crawl as _crawl  # noqa: F401  crawl, run, sources, prob
 from crawler.cli import demo as _demo  # noqa: F401  demo
 from crawler.cli import ops as _ops  # noqa: F401  status
 from crawler.cli import query as _query  # noqa: F401  releases, search, export
+from crawler.cli import sim as _sim  # noqa: F401  sim serve
 from crawler.cli import stories as _stories  # noqa: F401  story, merge, split, recluster, cluster
 from crawler.cli.app import app
 
