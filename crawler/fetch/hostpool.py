@@ -33,12 +33,14 @@ class PerHostTransport(httpx.AsyncBaseTransport):
         self._limits = httpx.Limits(max_connections=None, max_keepalive_connections=max(1, per_host), keepalive_expiry=keepalive_expiry)
         self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
         self._slots = asyncio.Semaphore(max(1, max_connections))
+        #: One TLS context (CA store) for every origin: each costs about 1 MB to build.
+        self._ssl = httpx.create_ssl_context()
 
     def _pool(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
         key = (url.raw_scheme, url.raw_host, url.port)
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._pools[key] = httpx.AsyncHTTPTransport(limits=self._limits, trust_env=False)
+            pool = self._pools[key] = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits, trust_env=False)
         return pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
