@@ -173,6 +173,9 @@ class DedupSettings(_Model):
     encoder: bool = True
     #: Threads for the encoder (no more than the cores).
     encoder_threads: int = Field(2, ge=1)
+    #: The daemon unloads the encoder after this long without new articles (it reloads in about
+    #: a second when articles arrive); 0 keeps it loaded.
+    encoder_idle: Duration = timedelta(minutes=10)
 
 
 class WebhookChannel(_Model):
