@@ -174,9 +174,11 @@ def progress(items: Iterable[T], *, total: int | None, description: str, logger:
 def make_app(store: Any, ready: Callable[[], bool]) -> Any:
     """The starlette app: ``GET /healthz`` and ``GET /metrics``.
 
-    ``/healthz``: 200 ``{"status": "ok", "scheduler": true, "database": true}`` when
-    ``ready()`` is true and ``SELECT 1`` succeeds on ``store.read_engine``; else 503
-    with ``"status": "unavailable"`` and the failing part ``false`` (plus ``"error"``).
+    ``/healthz``: 200 ``{"status": "ok", "scheduler": true, "database": true, "sources": true}`` when
+    ``ready()`` is true, ``SELECT 1`` succeeds on ``store.read_engine`` and not every crawled
+    enabled source is failing (``"sources"`` is false when at least one enabled source was crawled
+    and every crawled one failed its last crawl: the network, a proxy or the parser is broken);
+    else 503 with ``"status": "unavailable"`` and the failing part ``false`` (plus ``"error"``).
     ``/metrics``: Prometheus text format of :data:`crawler.metrics.REGISTRY`.
     """
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -188,22 +190,30 @@ def make_app(store: Any, ready: Callable[[], bool]) -> Any:
 
     from crawler.metrics import REGISTRY
 
-    def _db_ok() -> None:
+    def _db_ok() -> tuple[int, int]:
+        """``(crawled enabled sources, of those, failing)`` — the query also proves the database answers."""
         with store.read_engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            crawled, failing = conn.execute(text(
+                "SELECT count(*), coalesce(sum(CASE WHEN consecutive_failures > 0 THEN 1 ELSE 0 END), 0) "
+                "FROM sources WHERE enabled AND last_crawl_at IS NOT NULL"
+            )).one()
+        return int(crawled), int(failing)
 
     async def healthz(_request: Request) -> JSONResponse:
-        body: dict[str, Any] = {"status": "ok", "scheduler": False, "database": False}
+        body: dict[str, Any] = {"status": "ok", "scheduler": False, "database": False, "sources": False}
         try:
             body["scheduler"] = bool(ready())
         except Exception as exc:  # a broken ready() is "not ready", never a 500
             body["error"] = f"ready(): {exc}"
         try:
-            await asyncio.wait_for(asyncio.to_thread(_db_ok), timeout=5)
+            crawled, failing = await asyncio.wait_for(asyncio.to_thread(_db_ok), timeout=5)
             body["database"] = True
+            body["sources"] = not (crawled and failing == crawled)
+            if not body["sources"]:
+                body["error"] = f"all {crawled} crawled source(s) are failing (see mosnews status)"
         except Exception as exc:
             body["error"] = f"database: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
-        ok = body["scheduler"] and body["database"]
+        ok = body["scheduler"] and body["database"] and body["sources"]
         if not ok:
             body["status"] = "unavailable"
         return JSONResponse(body, status_code=200 if ok else 503)
@@ -250,6 +260,7 @@ async def serve_http(
     stop: asyncio.Event,
     *,
     bound: Callable[[str, int], None] | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
     """Serve ``/healthz`` and ``/metrics`` on ``settings.host:settings.port`` until ``stop`` is set.
 
@@ -261,6 +272,8 @@ async def serve_http(
     Args:
         ready: true while the scheduler runs (called per ``/healthz`` request).
         bound: called with ``(host, port)`` once listening (useful with ``port: 0``).
+        sock: a socket already bound by :func:`bind_socket` (the daemon binds it before it starts,
+            so a taken port is a start-up failure); bound here when omitted.
 
     Raises:
         ConfigError: the address cannot be bound.
@@ -271,7 +284,8 @@ async def serve_http(
 
     if not is_loopback(settings.host):
         log.warning("health/metrics endpoint listens on a non-loopback address", extra={"host": settings.host})
-    sock = bind_socket(settings.host, settings.port)
+    if sock is None:
+        sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     config = uvicorn.Config(make_app(store, ready), log_config=None, access_log=False, lifespan="off", host=host, port=port)
     server = _QuietServer(config)
