@@ -48,7 +48,8 @@ def outbox_summary(store: Any) -> dict[str, Any]:
 
 def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, interval: timedelta | None = None) -> list[str]:
     """Flags of one source: ``failing``, ``error`` (a recent failure, not yet failing), ``markup-changed``,
-    ``silent``, ``stale`` (not crawled for 3 intervals + 1 hour: is the daemon running?), ``never-crawled``.
+    ``silent``, ``stale`` (not crawled for 3 intervals + 1 hour: is the daemon running?), ``never-crawled``,
+    ``never-succeeded`` (crawled, failed, and no crawl of it ever succeeded: a wrong URL, a blocked host).
     Those in :data:`ATTENTION` need attention."""
     op = settings.alerts.operator
     flags: list[str] = []
@@ -59,6 +60,8 @@ def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, i
     if st.consecutive_failures > 0:
         long_failing = st.last_success_at is not None and now - st.last_success_at >= op.failing_after
         flags.append("failing" if st.consecutive_failures >= failures or long_failing else "error")
+        if st.last_success_at is None:
+            flags.append("never-succeeded")
     if st.markup_changed:
         flags.append("markup-changed")
     if st.consecutive_failures == 0 and st.last_success_at is not None:
@@ -67,7 +70,7 @@ def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, i
     return flags
 
 
-ATTENTION = {"failing", "markup-changed", "silent", "stale"}
+ATTENTION = {"failing", "never-succeeded", "markup-changed", "silent", "stale"}
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -133,7 +136,10 @@ def status(
 
 def _problems(report: list[dict[str, Any]], alerts: dict[str, Any]) -> list[str]:
     out = []
-    labels = (("failing", "failing"), ("markup-changed", "markup seems changed"), ("silent", "silent (no new items)"),
+    crawled = [r for r in report if "never-crawled" not in r["flags"]]
+    if crawled and all(r["consecutive_failures"] > 0 for r in crawled):
+        out.append(f"all {len(crawled)} crawled source(s) are failing: is the network (or a proxy, or the parser) broken?")
+    labels = (("failing", "failing"), ("never-succeeded", "never crawled successfully"), ("markup-changed", "markup seems changed"), ("silent", "silent (no new items)"),
               ("stale", "not crawled recently (is the daemon running?)"))
     for flag, label in labels:
         ids = [r["id"] for r in report if flag in r["flags"]]
