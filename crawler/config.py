@@ -390,7 +390,10 @@ def settings_from_dict(raw: Any, *, env: dict[str, str] | None = None, origin: s
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{origin}: expected a mapping at the top level, got {type(raw).__name__}")
-    raw = _interpolate(raw, "", dict(os.environ) if env is None else env)
+    try:
+        raw = _interpolate(raw, "", dict(os.environ) if env is None else env)
+    except ConfigError as exc:  # name the file too: "config.yaml: alerts.webhooks[0].secret: …"
+        raise ConfigError(f"{origin}: {exc}") from None
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:

@@ -108,9 +108,12 @@ class SourceStatus:
     articles: int
 
 
-def _story_filter(q: Any, since: datetime | None, okrugs: Sequence[str], sources: Sequence[str], story_ids: Collection[int] | None) -> Any:
+def _story_filter(q: Any, since: datetime | None, okrugs: Sequence[str], sources: Sequence[str], story_ids: Collection[int] | None,
+                  until: datetime | None = None) -> Any:
     if since is not None:
         q = q.where(_WHEN >= since)
+    if until is not None:
+        q = q.where(_WHEN < until)
     if okrugs:
         q = q.where(_S.c.id.in_(select(_A.c.story_id).join(_SRC, _SRC.c.id == _A.c.source_id).where(_SRC.c.okrug.in_(list(okrugs)))))
     if sources:
@@ -158,8 +161,8 @@ def _release(row: Any, members: list[Any]) -> Release:
 
 
 def _ordered_ids(store: Any, since: datetime | None, okrugs: Sequence[str], sources: Sequence[str],
-                 story_ids: Collection[int] | None, limit: int | None) -> list[int]:
-    q = _story_filter(select(_S.c.id), since, okrugs, sources, story_ids).order_by(_WHEN.desc(), _S.c.id.desc())
+                 story_ids: Collection[int] | None, limit: int | None, until: datetime | None = None) -> list[int]:
+    q = _story_filter(select(_S.c.id), since, okrugs, sources, story_ids, until).order_by(_WHEN.desc(), _S.c.id.desc())
     if limit:
         q = q.limit(limit)
     with store.read_session() as s:
@@ -174,17 +177,19 @@ def releases(
     sources: Sequence[str] = (),
     story_ids: Collection[int] | None = None,
     limit: int | None = None,
+    until: datetime | None = None,
 ) -> list[Release]:
     """Stories newest first (by publication time, else first-seen time; then id descending).
 
     Args:
         since: only stories published (else first seen) at or after this aware time.
+        until: only stories published (else first seen) before this aware time.
         okrugs: only stories with a reprint from a source in one of these okrugs (exact match).
         sources: only stories with a reprint from one of these source ids.
         story_ids: only these stories (e.g. full-text search hits).
         limit: at most this many (``None`` or 0: all).
     """
-    ids = _ordered_ids(store, since, okrugs, sources, story_ids, limit)
+    ids = _ordered_ids(store, since, okrugs, sources, story_ids, limit, until)
     out: list[Release] = []
     with store.read_session() as s:
         for i in range(0, len(ids), _CHUNK):
@@ -201,9 +206,10 @@ def iter_story_exports(
     okrugs: Sequence[str] = (),
     sources: Sequence[str] = (),
     with_text: bool = True,
+    until: datetime | None = None,
 ) -> Iterator[StoryExport]:
     """Stories (filtered as in :func:`releases`, newest first) with every reprint, streamed in chunks."""
-    ids = _ordered_ids(store, since, okrugs, sources, None, None)
+    ids = _ordered_ids(store, since, okrugs, sources, None, None, until)
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i : i + _CHUNK]
         with store.read_session() as s:

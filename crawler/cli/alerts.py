@@ -23,7 +23,7 @@ def list_(
     """Show the alert outbox, newest first, with each channel's delivery state."""
     from storage import outbox
 
-    settings = get_settings(config)
+    settings = get_settings(config, database_only=True)
     with database(settings, must_exist=True) as store:
         rows = outbox.list_outbox(store, status=status, limit=limit)
         summ = outbox.summary(store)

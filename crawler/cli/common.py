@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from crawler.config import Settings, load_settings
+from crawler.config import Settings, load_settings, settings_from_dict
 from crawler.errors import ConfigError, StorageError
 
 #: Exit codes: 0 ok; 1 something needs attention (status) or a runtime failure; 2 bad config/usage; 3 database error.
@@ -29,8 +30,19 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def get_settings(path: Path) -> Settings:
-    """Load the config or exit 2 with one clear message (never a traceback)."""
+def get_settings(path: Path, *, database_only: bool = False) -> Settings:
+    """Load the config or exit 2 with one clear message (never a traceback).
+
+    ``database_only``: for commands that only query the database — when ``path`` does not exist
+    and ``$MOSNEWS_DATABASE_URL`` is set, run on the defaults with that database
+    (``MOSNEWS_DATABASE_URL=… mosnews releases`` works from any directory).
+    """
+    url = os.environ.get("MOSNEWS_DATABASE_URL")
+    if database_only and url and not path.exists():
+        try:
+            return settings_from_dict({"database": {"url": url}}, env={}, origin="$MOSNEWS_DATABASE_URL")
+        except ConfigError as exc:
+            fail(str(exc), EXIT_CONFIG)
     try:
         return load_settings(path)
     except ConfigError as exc:

@@ -138,13 +138,14 @@ def sources(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON array instead of a table.")] = False,
 ) -> None:
     """List the configured sources with their crawl status (reads the database, never writes it)."""
-    settings = get_settings(config)
+    settings = get_settings(config, database_only=True)
     health = {}
     if missing_sqlite(settings.database.url) is None:  # before the first crawl: the configured list only
         with database(settings) as store:
             health = {r.id: r for r in store.list_sources()}
     rows = []
-    for s in settings.sources:
+    # Without a config (only $MOSNEWS_DATABASE_URL) the sources stored in the database are listed.
+    for s in settings.sources or list(health.values()):
         h = health.get(s.id)
         rows.append({
             "id": s.id, "name": s.name, "okrug": s.okrug, "kind": s.kind, "url": s.url, "enabled": s.enabled,

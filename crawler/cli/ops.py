@@ -98,7 +98,7 @@ def status(
     """Per-source crawl health and the alert backlog. Exit 1 when something needs attention (for cron/monitoring)."""
     from storage.queries import source_status
 
-    settings = get_settings(config)
+    settings = get_settings(config, database_only=True)
     now = now_utc()
     with database(settings, must_exist=True) as store:
         rows = source_status(store, now)

@@ -72,7 +72,7 @@ def story(
     """Show a story with every reprint and why each one was attached."""
     from storage.stories import story_detail
 
-    settings = get_settings(config)
+    settings = get_settings(config, database_only=True)
     with database(settings, must_exist=True) as store:
         detail = story_detail(store, story_id)
     if detail is None:
@@ -104,7 +104,7 @@ def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
     """
     from crawler.dedup import canonical_rule, story_title
 
-    with database(get_settings(config), must_exist=True) as store:
+    with database(get_settings(config, database_only=True), must_exist=True) as store:
         try:
             return edit(store, canonical=canonical_rule, title=story_title)
         except StoryEditError as exc:
