@@ -111,6 +111,10 @@ class Pipeline:
         #: 12 MB of scratch arrays per thread that calls it, and the encoder runs one call at a
         #: time anyway, so one thread costs no speed and saves ~60 MB over the default pool.
         self._dedup_thread = ThreadPoolExecutor(1, thread_name_prefix="mosnews-dedup")
+        #: Called after each list page of a first crawl (backfill) with ``(source id, pages so far,
+        #: new items so far)`` and once with ``pages = -1`` before its detail pages are fetched;
+        #: ``mosnews crawl`` prints it as progress.
+        self.on_backfill_page: Callable[[str, int, int], None] | None = None
         self._stories_version: str | None = None
 
     async def open(self) -> None:
@@ -237,6 +241,8 @@ class Pipeline:
                     continue
                 if it.url not in known or (it.title and known[it.url] != it.title):
                     todo.append(it)
+            if backfill and self.on_backfill_page is not None:
+                self.on_backfill_page(source.id, report.pages, len(todo))
             if older:
                 reached_end = True
                 break
@@ -248,6 +254,8 @@ class Pipeline:
             seen.add(url)
             url = page.next_url
 
+        if backfill and todo and self.on_backfill_page is not None:
+            self.on_backfill_page(source.id, -1, len(todo))
         stored = await self._process_items(source, todo, (label, profile), report, slog, alert=not (backfill and self.settings.alerts.first_run == "skip"))
         if todo and stored == 0 and report.unparsed >= min(2, len(todo)) and empty is False:
             empty = True  # every detail page came back but none parsed: markup change (not a network problem)
@@ -475,9 +483,11 @@ async def crawl_once(
     progress: Callable[[SourceReport], None] | None = None,
     wait: timedelta | None = None,
     notify: Callable[[str], None] | None = None,
+    backfill_progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[SourceReport], DeliveryReport | None]:
     """One pass over the enabled (or given) sources, then deliver the alerts that are due
     and those that become due within ``wait`` (default ``alerts.crawl_wait``; see :func:`deliver_pending`).
+    ``backfill_progress``: see :attr:`Pipeline.on_backfill_page`.
 
     Returns:
         ``(reports, delivery_report)``; ``delivery_report`` is ``None`` when ``deliver`` is false.
@@ -488,6 +498,7 @@ async def crawl_once(
     """
     sources = settings.enabled_sources(source_ids)
     pipeline = Pipeline(settings, store, fetcher=fetcher)
+    pipeline.on_backfill_page = backfill_progress
     try:
         await pipeline.open()
         reports = await pipeline.crawl(sources, since=since, progress=progress)

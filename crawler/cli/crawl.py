@@ -57,23 +57,32 @@ def crawl(
         fail(str(exc), EXIT_CONFIG)
     total = len(settings.enabled_sources(source))
     done = 0
+    back_to = since_date or settings.crawl.since
+    typer.echo(f"crawling {total} source(s) (a first crawl follows each list back to {back_to}; later crawls stop at known items) …")
+
+    def backfill(source_id: str, pages: int, found: int) -> None:
+        if pages < 0:
+            typer.echo(f"  {source_id}: fetching {found} article(s) …")
+        else:
+            typer.echo(f"  {source_id}: list page {pages}, {found} new item(s) so far")
 
     def progress(rep) -> None:  # type: ignore[no-untyped-def]
         nonlocal done
         done += 1
-        status = "ok" if rep.ok else "FAILED"
+        if not rep.ok:  # the source itself failed: its counts would only say "0"
+            typer.echo(f"[{done}/{total}] {rep.source_id:<24} FAILED after {rep.seconds:.1f}s: {rep.error}")
+            return
         extra = " (not modified)" if rep.not_modified else ""
         typer.echo(
-            f"[{done}/{total}] {rep.source_id:<24} {status:<6} pages={rep.pages} new={rep.new} updated={rep.updated} "
-            f"stories+={rep.stories_created} failed={rep.failed} {rep.seconds:.1f}s{extra}"
-            + (f"  {rep.error}" if rep.error else "")
+            f"[{done}/{total}] {rep.source_id:<24} ok     pages={rep.pages} new={rep.new} updated={rep.updated} "
+            f"stories+={rep.stories_created} articles-skipped={rep.failed} {rep.seconds:.1f}s{extra}"
         )
 
     with database(settings) as store:
         try:
             reports, dispatched = asyncio.run(
                 crawl_once(settings, store, source_ids=source, since=since_date, deliver=not no_alerts, progress=progress,
-                           wait=wait_for, notify=lambda line: typer.echo(line, err=True))
+                           wait=wait_for, notify=lambda line: typer.echo(line, err=True), backfill_progress=backfill)
             )
         except ConfigError as exc:
             fail(str(exc), EXIT_CONFIG)
