@@ -70,6 +70,9 @@ class Daemon:
         self.scheduler: AsyncIOScheduler | None = None
         self._running: set[asyncio.Task[object]] = set()
         self.jobs_done = 0
+        #: Counters since the last cycle summary line (:meth:`_summary_loop`).
+        self._cycle = {"crawls": 0, "failed": 0, "new": 0, "stories": 0}
+        self._cycle_sources: set[str] = set()
 
     def ready(self) -> bool:
         """True while the scheduler is running (for /healthz)."""
@@ -84,8 +87,14 @@ class Daemon:
                 return
             rep = await self.pipeline.crawl_source(source)
             self.jobs_done += 1
-            if rep.ok:  # failures were already logged once by the pipeline
-                log.info(
+            c = self._cycle
+            c["crawls"] += 1
+            c["failed"] += not rep.ok
+            c["new"] += rep.new
+            c["stories"] += rep.stories_created
+            self._cycle_sources.add(source.id)
+            if rep.ok:  # failures were already logged once per streak by the pipeline; one summary line per cycle
+                log.debug(
                     "crawled %s: %s new, %s updated, %s new stories, %s detail pages skipped",
                     source.id, rep.new, rep.updated, rep.stories_created, rep.failed,
                     extra={"source": source.id},
@@ -170,7 +179,8 @@ class Daemon:
             self.scheduler = scheduler
             scheduler.start()
             log.info("daemon started: %d sources scheduled on %s", len(self.settings.enabled_sources()), self.store.safe_url)
-            side = [asyncio.create_task(self._dispatch_loop(), name="alerts"), asyncio.create_task(self._memory_loop(), name="memory")]
+            side = [asyncio.create_task(self._dispatch_loop(), name="alerts"), asyncio.create_task(self._memory_loop(), name="memory"),
+                    asyncio.create_task(self._summary_loop(), name="summary")]
             if sock is not None:
                 side.append(asyncio.create_task(self._serve_http(sock), name="http"))
             try:
@@ -201,6 +211,21 @@ class Daemon:
     def _on_signal(self, sig: signal.Signals) -> None:
         log.info("received %s, shutting down", sig.name)
         self.stop.set()
+
+    async def _summary_loop(self) -> None:
+        """One INFO line per poll interval (``crawl.interval``): crawls, sources, new articles and
+        stories, failed crawls (per-source lines are DEBUG; a failure streak gets one WARNING)."""
+        every = max(1.0, self.settings.crawl.interval.total_seconds())
+        while not self.stop.is_set():
+            try:
+                await asyncio.wait_for(self.stop.wait(), every)
+            except asyncio.TimeoutError:
+                pass
+            c, self._cycle = self._cycle, {"crawls": 0, "failed": 0, "new": 0, "stories": 0}
+            sources, self._cycle_sources = self._cycle_sources, set()
+            if c["crawls"]:
+                log.info("cycle: %d crawls of %d sources, %d new articles, %d new stories, %d crawls failed",
+                         c["crawls"], len(sources), c["new"], c["stories"], c["failed"], extra={k: v for k, v in c.items() if k != "new"} | {"new_articles": c["new"]})
 
     async def _memory_loop(self) -> None:
         """Unload the sentence encoder after ``dedup.encoder_idle`` without new articles and give the

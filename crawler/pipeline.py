@@ -115,6 +115,8 @@ class Pipeline:
         #: new items so far)`` and once with ``pages = -1`` before its detail pages are fetched;
         #: ``mosnews crawl`` prints it as progress.
         self.on_backfill_page: Callable[[str, int, int], None] | None = None
+        #: Failed crawls in a row per source, to log one WARNING per failure streak (not per crawl).
+        self._failing: dict[str, int] = {}
         self._stories_version: str | None = None
 
     async def open(self) -> None:
@@ -182,12 +184,17 @@ class Pipeline:
             raise
         except (FetchError, ParseError, MosnewsError) as exc:
             report.ok, report.error = False, describe_error(exc)
-            slog.warning("crawl of %s failed: %s", source.id, report.error)
+            streak = self._failing[source.id] = self._failing.get(source.id, 0) + 1
+            # One WARNING when a failure streak starts; the repeats at DEBUG (`mosnews status` shows them).
+            slog.log(logging.WARNING if streak == 1 else logging.DEBUG, "crawl of %s failed: %s%s", source.id, report.error,
+                     "" if streak == 1 else f" ({streak} in a row)")
             outcome = CrawlOutcome(source.id, self.clock(), error=report.error)
         except Exception as exc:  # a bug must not stop the other sources
             report.ok, report.error = False, describe_error(exc)
             slog.exception("unexpected error crawling %s", source.id)
             outcome = CrawlOutcome(source.id, self.clock(), error=report.error)
+        if report.ok and self._failing.get(source.id):
+            slog.info("%s recovered after %d failed crawl(s)", source.id, self._failing.pop(source.id))
         await asyncio.to_thread(self.store.record_crawl, outcome)
         report.seconds = time.monotonic() - started
         metrics.JOB_DURATION.observe(report.seconds)

@@ -97,7 +97,8 @@ class Fetcher:
                     cap=self.settings.max_backoff.total_seconds(),
                     retry_after=exc.retry_after,
                 )
-                log.info("retrying %s in %.2fs after: %s (attempt %d/%d)", url, wait, exc, attempt, attempts)
+                # DEBUG: the source's failure is logged once per failure streak by the pipeline.
+                log.debug("retrying %s in %.2fs after: %s (attempt %d/%d)", url, wait, exc, attempt, attempts)
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
