@@ -85,6 +85,24 @@ def outstanding(store: Store) -> dict[str, Any]:
     }
 
 
+def sent_title(payload: dict[str, Any] | None) -> str | None:
+    """The title a frozen delivery payload carries (what the receiver got, or will get on a retry):
+    the webhook body's ``data.title``, else the e-mail subject / Apprise title; ``None`` when the
+    delivery was not rendered yet."""
+    import json
+
+    p = payload or {}
+    if p.get("kind") == "webhook":
+        try:
+            data = json.loads(p.get("body") or "{}").get("data") or {}
+        except (ValueError, AttributeError):
+            return None
+        title = data.get("title") if isinstance(data, dict) else None
+        return title if isinstance(title, str) else None
+    title = p.get("subject") or p.get("title")
+    return title if isinstance(title, str) else None
+
+
 def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Newest outbox rows with their deliveries, for ``mosnews alerts list``.
 
@@ -94,7 +112,9 @@ def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> 
 
     Returns:
         ``[{"id", "event", "story_id", "title", "status", "created_at", "due_at",
-        "deliveries": [{"id", "channel", "status", "attempts", "next_attempt_at", "last_error", "message_id"}]}]``.
+        "sent_title", "deliveries": [{"id", "channel", "status", "attempts", "next_attempt_at", "last_error",
+        "message_id", "sent_title"}]}]``: ``title`` is the story's current title, ``sent_title`` the one its
+        first rendered delivery carried (``None`` before the first attempt).
     """
     with store.read_session() as s:
         q = select(AlertOutbox, Story.title).join(Story, col(Story.id) == col(AlertOutbox.story_id), isouter=True)
@@ -115,6 +135,7 @@ def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> 
                         "next_attempt_at": iso_utc(d.next_attempt_at),
                         "last_error": d.last_error,
                         "message_id": d.message_id,
+                        "sent_title": sent_title(d.payload),
                     }
                 )
     return [
@@ -126,6 +147,7 @@ def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> 
             "status": r.status,
             "created_at": iso_utc(r.created_at),
             "due_at": iso_utc(r.due_at),
+            "sent_title": next((d["sent_title"] for d in dels.get(r.id or 0, []) if d["sent_title"]), None),
             "deliveries": dels.get(r.id or 0, []),
         }
         for r, title in rows

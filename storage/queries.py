@@ -270,3 +270,19 @@ def source_status(store: Any, now: datetime) -> list[SourceStatus]:
 
 
 __all__ = ["Release", "Reprint", "SourceStatus", "StoryExport", "iter_story_exports", "releases", "source_status"]
+
+
+def story_moved_to(store: Any, story_id: int) -> tuple[int, str] | None:
+    """Where the articles of a story that no longer exists went: ``(story id, how)`` with ``how``
+    ``"merged"`` (``mosnews merge``) or ``"late"`` (late attachment), from the articles'
+    stored explanations; ``None`` when no article records coming from ``story_id``."""
+    from sqlalchemy import String, cast, or_
+
+    expl = cast(Article.story_explanation, String)  # type: ignore[arg-type]
+    merged, late = f'%merged from story {int(story_id)}"%', f"%moved from story {int(story_id)} when%"
+    q = select(Article.story_id, expl).where(or_(expl.like(merged), expl.like(late))).where(Article.story_id.is_not(None))  # type: ignore[union-attr]
+    with store.read_session() as s:
+        row = s.connection().execute(q.limit(1)).first()
+    if row is None:
+        return None
+    return int(row[0]), ("merged" if f"merged from story {int(story_id)}" in (row[1] or "") else "late")

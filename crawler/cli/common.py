@@ -88,5 +88,30 @@ def database(settings: Settings, *, must_exist: bool = False) -> Iterator[Any]:
         store.close()
 
 
+WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Show whole rows (no cutting to the terminal width).")]
+
+
+def table_width(wide: bool = False) -> int | None:
+    """Characters a table row may take: ``None`` (no limit) with ``--wide`` or when standard output
+    is not a terminal and ``$COLUMNS`` is unset (a pipe or a file gets whole rows); else the
+    terminal width (``$COLUMNS`` first)."""
+    import shutil
+
+    if wide:
+        return None
+    if os.environ.get("COLUMNS", "").isdigit():
+        return max(40, int(os.environ["COLUMNS"]))
+    if not sys.stdout.isatty():
+        return None
+    return max(40, shutil.get_terminal_size((100, 24)).columns)
+
+
+def fit(line: str, width: int | None) -> str:
+    """``line`` cut to ``width`` characters, ending in «…» when cut (``None``: unchanged)."""
+    if width is None or len(line) <= width:
+        return line
+    return line[: width - 1] + "…"
+
+
 def is_tty() -> bool:
     return sys.stderr.isatty()

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from enum import Enum
 from datetime import datetime
 from typing import Annotated, Optional
 
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, database, fail, get_settings, missing_sqlite
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, WideOption, database, fail, fit, get_settings, missing_sqlite, table_width
 from crawler.config import Settings
 from crawler.errors import ConfigError, FetchError, ParseError
+
+
+class SourcesFormat(str, Enum):
+    table = "table"
+    json = "json"
 
 
 def setup_logging(settings: Settings, *, verbose: bool = False) -> None:
@@ -144,9 +150,11 @@ def run(
 @app.command()
 def sources(
     config: ConfigOption = DEFAULT_CONFIG,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON array instead of a table.")] = False,
+    fmt: Annotated[SourcesFormat, typer.Option("--format", "-f", help="table or json (one array).")] = SourcesFormat.table,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Same as --format json.")] = False,
+    wide: WideOption = False,
 ) -> None:
-    """List the configured sources with their crawl status (reads the database, never writes it)."""
+    """List the configured sources with their crawl status (reads the database, never writes it; times in Moscow time)."""
     settings = get_settings(config, database_only=True)
     health = {}
     if missing_sqlite(settings.database.url) is None:  # before the first crawl: the configured list only
@@ -163,15 +171,19 @@ def sources(
             "consecutive_failures": h.consecutive_failures if h else 0,
             "markup_changed": bool(h and h.markup_changed),
         })
-    if as_json:
+    if as_json or fmt is SourcesFormat.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{'id':<22} {'okrug':<7} {'on':<3} {'last success (UTC)':<20} {'fails':>5}  last error")
+    from crawler.cli.query import msk_time
+
+    width = table_width(wide)
+    typer.echo(fit(f"{'id':<22} {'okrug':<7} {'on':<3} {'last success (MSK)':<18} {'fails':>5}  last error", width))
     for r in rows:
-        last = (r["last_success_at"] or "never")[:16].replace("T", " ")
-        err = (r["last_error"] or "")[:60] if r["consecutive_failures"] else ""
+        h = health.get(r["id"])
+        last = msk_time(h.last_success_at) if h and h.last_success_at else "never"
+        err = (r["last_error"] or "") if r["consecutive_failures"] else ""
         flag = " [markup changed?]" if r["markup_changed"] else ""
-        typer.echo(f"{r['id']:<22} {r['okrug']:<7} {'y' if r['enabled'] else 'n':<3} {last:<20} {r['consecutive_failures']:>5}  {err}{flag}")
+        typer.echo(fit(f"{r['id']:<22} {r['okrug']:<7} {'y' if r['enabled'] else 'n':<3} {last:<18} {r['consecutive_failures']:>5}  {err}{flag}", width))
     on = sum(r["enabled"] for r in rows)
     typer.echo(f"{len(rows)} sources configured, {on} enabled")
 

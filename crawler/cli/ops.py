@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, ConfigOption, database, get_settings
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, ConfigOption, WideOption, database, fit, get_settings, table_width
 from crawler.config import Settings, now_utc
 
 
@@ -94,6 +94,7 @@ def status(
     config: ConfigOption = DEFAULT_CONFIG,
     fmt: Annotated[StatusFormat, typer.Option("--format", "-f", help="table or json (one object).")] = StatusFormat.table,
     failures: Annotated[int, typer.Option("--failures", min=1, help="Consecutive failed crawls that make a source 'failing'.")] = 3,
+    wide: WideOption = False,
 ) -> None:
     """Per-source crawl health and the alert backlog. Exit 1 when something needs attention (for cron/monitoring)."""
     from storage.queries import source_status
@@ -129,7 +130,7 @@ def status(
         typer.echo(json.dumps({"ok": not problems, "checked_at": _iso(now), "problems": problems, "sources": report, "alerts": alerts},
                               ensure_ascii=False, indent=2, default=str))
     else:
-        _print(report, alerts, problems, now, rows)
+        _print(report, alerts, problems, now, rows, table_width(wide))
     if problems:
         raise typer.Exit(EXIT_ATTENTION)
 
@@ -150,16 +151,16 @@ def _problems(report: list[dict[str, Any]], alerts: dict[str, Any]) -> list[str]
     return out
 
 
-def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[str], now: datetime, rows: list[Any]) -> None:
+def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[str], now: datetime, rows: list[Any], width: int | None = None) -> None:
     by_id = {r.id: r for r in rows}
-    typer.echo(f"{'source':<22} {'okrug':<6} {'last success':<12} {'fails':>5} {'24h':>4}  flags / last error")
+    typer.echo(fit(f"{'source':<22} {'okrug':<6} {'last success':<12} {'fails':>5} {'24h':>4}  flags / last error", width))
     for r in report:
         st = by_id.get(r["id"])
         last = _ago(st.last_success_at if st else None, now)
         tail = " ".join(r["flags"])
         if r["last_error"]:
-            tail += f"  {r['last_error'][:70]}"
-        typer.echo(f"{r['id'][:22]:<22} {r['okrug'][:6]:<6} {last:<12} {r['consecutive_failures']:>5} {r['items_last_day']:>4}  {tail}".rstrip())
+            tail += f"  {r['last_error'] if width is None else r['last_error'][:300]}"
+        typer.echo(fit(f"{r['id'][:22]:<22} {r['okrug'][:6]:<6} {last:<12} {r['consecutive_failures']:>5} {r['items_last_day']:>4}  {tail}".rstrip(), width))
     typer.echo(
         f"\nalerts: {alerts.get('pending', 0)} pending, {alerts.get('delivered', 0)} delivered, {alerts.get('dead', 0)} dead"
         + (f"; {alerts['outbox_pending']} event(s) not yet fanned out" if alerts.get("outbox_pending") else "")

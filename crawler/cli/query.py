@@ -19,7 +19,7 @@ from typing import IO, Annotated, Any, Optional
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, database, fail, get_settings
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, WideOption, database, fail, fit, get_settings, table_width
 from crawler.config import now_utc, parse_duration
 from crawler.errors import StorageError
 
@@ -143,17 +143,21 @@ def _okrugs(okrugs: list[str], width: int = 14, first: str | None = None) -> str
     return ",".join(shown)
 
 
-def _print_table(rels: list[Any], *, score: list[float] | None = None, okrug: str | None = None) -> None:
-    """The releases table; ``score``: full-text relevance per row (higher is a better match)."""
+def _print_table(rels: list[Any], *, score: list[float] | None = None, okrug: str | None = None, wide: bool = False) -> None:
+    """The releases table, cut to the terminal width (titles and URLs end in «…»; ``wide``: whole rows);
+    ``score``: full-text relevance per row (higher is a better match)."""
     if not rels:
         typer.echo("no stories found", err=True)
         return
+    width = table_width(wide)
     rel = "  [relevance]" if score is not None else ""
-    typer.echo(f"{'story':>6}  {'published (MSK)':<16}  {'reprints':>8}  {'okrugs':<14}  title / canonical URL{rel}")
+    typer.echo(fit(f"{'story':>6}  {'published (MSK)':<16}  {'reprints':>8}  {'okrugs':<14}  title / canonical URL{rel}", width))
     for i, r in enumerate(rels):
         extra = f"  [{score[i]:.2f}]" if score is not None else ""
-        typer.echo(f"{r.story_id:>6}  {msk_time(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {_okrugs(r.okrugs, first=okrug):<14}  {_clip(r.title, 90)}{extra}")
-        typer.echo(f"{'':>6}  {'':<16}  {'':>8}  {'':<14}  {r.canonical_url or '-'}")
+        head = f"{r.story_id:>6}  {msk_time(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {_okrugs(r.okrugs, first=okrug):<14}  "
+        title = r.title if width is None else _clip(r.title, max(10, width - len(head) - len(extra)))
+        typer.echo(fit(head + title + extra, width))
+        typer.echo(fit(f"{'':>6}  {'':<16}  {'':>8}  {'':<14}  {r.canonical_url or '-'}", width))
 
 
 def _csv_value(v: Any) -> Any:
@@ -185,6 +189,7 @@ def releases(
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="At most this many stories (0: all).")] = 50,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table, json (one array) or csv.")] = TableFormat.table,
     until: UntilOption = None,
+    wide: WideOption = False,
 ) -> None:
     """New stories (releases), newest first, with canonical URL and reprint count."""
     from storage import queries
@@ -205,7 +210,7 @@ def releases(
         for row in rows:
             w.writerow({k: _csv_value(v) for k, v in row.items()})
     else:
-        _print_table(rels, okrug=okrug[0] if okrug else None)
+        _print_table(rels, okrug=okrug[0] if okrug else None, wide=wide)
 
 
 @app.command()
@@ -215,6 +220,7 @@ def search(
     since: SinceOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many stories.")] = 20,
     fmt: Annotated[SearchFormat, typer.Option("--format", "-f", help="table or json (one array, best match first).")] = SearchFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """Full-text search over stories (title and canonical text), best match first."""
     from storage import queries
@@ -228,7 +234,7 @@ def search(
     if fmt is SearchFormat.json:
         typer.echo(json.dumps([{**r.to_json(), "score": round(score[r.story_id], 6)} for r in rels], ensure_ascii=False, indent=2))
     else:
-        _print_table(rels, score=[score[r.story_id] for r in rels])
+        _print_table(rels, score=[score[r.story_id] for r in rels], wide=wide)
 
 
 def _export_rows(exports: Iterator[Any]) -> Iterator[dict[str, Any]]:

@@ -72,10 +72,16 @@ def story(
     """Show a story with every reprint and why each one was attached."""
     from storage.stories import story_detail
 
+    from storage.queries import story_moved_to
+
     settings = get_settings(config, database_only=True)
     with database(settings, must_exist=True) as store:
         detail = story_detail(store, story_id)
+        moved = story_moved_to(store, story_id) if detail is None else None
     if detail is None:
+        if moved is not None:
+            how = "merged into" if moved[1] == "merged" else "joined (late attachment)"
+            fail(f"no story {story_id}: it was {how} story {moved[0]} (mosnews story {moved[0]})", EXIT_ATTENTION)
         fail(f"no story {story_id}", EXIT_ATTENTION)
     if as_json:
         typer.echo(json.dumps(detail, ensure_ascii=False, indent=2, default=_json_default))
