@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
@@ -38,6 +38,8 @@ from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
 from storage.stories import attach_lone_article, stories_version
 
 log = logging.getLogger("mosnews.pipeline")
+#: How often (seconds) crawls look for stories edited by hand (merge/split/recluster) to reload the index.
+EDIT_CHECK_SECONDS = 1.0
 T = TypeVar("T")
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -118,6 +120,7 @@ class Pipeline:
         #: Failed crawls in a row per source, to log one WARNING per failure streak (not per crawl).
         self._failing: dict[str, int] = {}
         self._stories_version: str | None = None
+        self._edit_checked_at = -EDIT_CHECK_SECONDS
 
     async def open(self) -> None:
         """Sync configured sources into the DB and load the detector's window of recent features."""
@@ -128,7 +131,14 @@ class Pipeline:
         await asyncio.to_thread(self._load_index)
 
     async def _reload_if_edited(self) -> None:
-        """Rebuild the in-memory index when stories were merged, split or reclustered by hand."""
+        """Rebuild the in-memory index when stories were merged, split or reclustered by hand.
+
+        Looks at the database at most once per :data:`EDIT_CHECK_SECONDS` (a crawl cycle starts
+        many sources at once; one look serves them all)."""
+        now = time.monotonic()
+        if now - self._edit_checked_at < EDIT_CHECK_SECONDS:
+            return
+        self._edit_checked_at = now
         version = await asyncio.to_thread(stories_version, self.store)
         if version == self._stories_version:
             return
@@ -167,8 +177,11 @@ class Pipeline:
 
     # --- one source ----------------------------------------------------------------------
 
-    async def crawl_source(self, source: SourceSettings, *, since: date | None = None) -> SourceReport:
+    async def crawl_source(self, source: SourceSettings, *, since: date | None = None, row: object = None) -> SourceReport:
         """Crawl one source: list pages, then new detail pages, oldest first.
+
+        ``row``: the source's stored row when the caller already read it (:meth:`crawl` reads all
+        of them in one query); read here when omitted.
 
         Never raises for fetch/parse problems (they are recorded in the report and
         in ``sources.last_error``); raises :class:`StorageError` when the database fails.
@@ -179,7 +192,7 @@ class Pipeline:
         outcome: CrawlOutcome
         try:
             await self._reload_if_edited()
-            outcome = await self._crawl_source(source, since, report, slog)
+            outcome = await self._crawl_source(source, since, report, slog, row)
         except StorageError:
             raise
         except (FetchError, ParseError, MosnewsError) as exc:
@@ -202,9 +215,10 @@ class Pipeline:
         return report
 
     async def _crawl_source(
-        self, source: SourceSettings, since: date | None, report: SourceReport, slog: logging.LoggerAdapter[logging.Logger]
+        self, source: SourceSettings, since: date | None, report: SourceReport, slog: logging.LoggerAdapter[logging.Logger], row: Any = None
     ) -> CrawlOutcome:
-        row = await asyncio.to_thread(self.store.get_source, source.id)
+        if row is None:
+            row = await asyncio.to_thread(self.store.get_source, source.id)
         backfill = row is None or not row.backfilled
         since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
         label, profile = profile_for(self.settings, source)
@@ -387,10 +401,11 @@ class Pipeline:
     async def crawl(self, sources: list[SourceSettings], *, since: date | None = None, progress: Callable[[SourceReport], None] | None = None) -> list[SourceReport]:
         """Crawl ``sources`` with at most ``crawl.concurrency`` at once; reports in the given order."""
         sem = asyncio.Semaphore(self.settings.crawl.concurrency)
+        rows = {r.id: r for r in await asyncio.to_thread(self.store.list_sources)}  # one query, not one per source
 
         async def one(src: SourceSettings) -> SourceReport:
             async with sem:
-                rep = await self.crawl_source(src, since=since)
+                rep = await self.crawl_source(src, since=since, row=rows.get(src.id))
             if progress is not None:
                 progress(rep)
             return rep
