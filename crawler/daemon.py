@@ -38,6 +38,18 @@ STARTUP_SPREAD = 30.0
 HOUSEKEEPING_EVERY = timedelta(minutes=5)
 
 
+class _SkippedRunFilter(logging.Filter):
+    """Turns APScheduler's «skipped: maximum number of running instances reached» WARNING into
+    DEBUG: with ``max_instances=1`` a slow source skipping one run is the intended behaviour
+    (the demo printed 32 of them), not something to act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and "maximum number of running instances reached" in record.getMessage():
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger("mosnews").isEnabledFor(logging.DEBUG)
+        return True
+
+
 def release_memory() -> None:
     """Collect garbage, then ask glibc to return free heap pages to the system (``malloc_trim``;
     a no-op elsewhere)."""
@@ -174,6 +186,9 @@ class Daemon:
                 except (NotImplementedError, RuntimeError):  # not the main thread
                     pass
             await self.pipeline.open()
+            skipped = _SkippedRunFilter()
+            logging.getLogger("apscheduler.scheduler").addFilter(skipped)
+            logging.getLogger("apscheduler.executors.default").addFilter(skipped)
             scheduler = AsyncIOScheduler(timezone=timezone.utc)
             self._schedule(scheduler)
             self.scheduler = scheduler

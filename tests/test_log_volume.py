@@ -43,3 +43,14 @@ def test_failure_streak_logs_one_warning_and_retries_stay_at_debug(tmp_path: Pat
     retries = [r for r in mine if r.getMessage().startswith("retrying ")]
     assert retries and all(r.levelno == logging.DEBUG for r in retries)
     assert [r.levelno for r in mine if "recovered after 3 failed crawl(s)" in r.getMessage()] == [logging.INFO]
+
+
+def test_skipped_scheduler_runs_are_not_warnings() -> None:
+    from crawler.daemon import _SkippedRunFilter
+
+    rec = logging.LogRecord("apscheduler.scheduler", logging.WARNING, __file__, 1,
+                            'Execution of job "%s" skipped: maximum number of running instances reached (%d)', ("crawl arbat", 1), None)
+    logging.getLogger("mosnews").setLevel(logging.INFO)
+    assert _SkippedRunFilter().filter(rec) is False and rec.levelno == logging.DEBUG
+    other = logging.LogRecord("apscheduler.scheduler", logging.WARNING, __file__, 1, "Run time of job was missed by 0:00:03", (), None)
+    assert _SkippedRunFilter().filter(other) is True and other.levelno == logging.WARNING

@@ -201,6 +201,11 @@ def probe(
     from crawler.parse.profiles import resolve_profile
 
     settings = get_settings(config) if config.exists() else Settings()
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        fail(f"not a web page URL: {url!r} (expected http:// or https://, e.g. https://arbat.mos.ru/presscenter/news/)", EXIT_CONFIG)
     try:
         label, prof = resolve_profile(profile, None, settings.profiles)
     except ConfigError as exc:

@@ -14,7 +14,7 @@ import yaml
 
 from crawler.cli.app import app
 
-sim_app = typer.Typer(help="The simulated mos.ru network on loopback (docs/simulator.md).", no_args_is_help=True)
+sim_app = typer.Typer(help="The simulated mos.ru network on loopback (docs/simulator.md).", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(sim_app, name="sim")
 
 

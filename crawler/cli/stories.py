@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -43,16 +44,19 @@ def _reasons(expl: dict[str, Any] | None, story_id: int | None = None) -> str:
             return "founded the story (no earlier story shared its content)"
         return f"founded the story (closest other story {best.get('story')} scored {best.get('score', 0):.2f} < threshold)"
     parts = []
-    for k, label in (("score", "story_score"), ("p_canonical", "p_canonical")):
+    for k, label in (("score", "story_score"), ("p_canonical", "p_vs_canonical")):
         v = best.get(k)
         if isinstance(v, (int, float)):
             parts.append(f"{label}={v:.2f}")
     sig = best.get("signals_vs_canonical") or {}
     if isinstance(sig, dict):
-        for k in ("char", "tfidf", "enc", "title", "fig_agree"):
+        for k in ("char", "tfidf", "enc", "title"):
             v = sig.get(k)
             if isinstance(v, (int, float)):
                 parts.append(f"{k}={v:.2f}")
+        v = sig.get("fig_agree")
+        if isinstance(v, (int, float)):  # stored as ln(1 + shared figures): show the count
+            parts.append(f"shared_figures={round(math.expm1(v))}")
         fired = [k for k, v in sig.items() if k.endswith("_conf") and isinstance(v, (int, float)) and v > 0]
         if fired:
             parts.append("conflicts=" + ",".join(fired))
@@ -100,7 +104,10 @@ def story(
         if why:
             typer.echo(f"      why: {why}")
     typer.echo("(* canonical: the fullest text among the reprints published within 24 h of the earliest;")
-    typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story)")
+    typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story;")
+    typer.echo(" why: story_score = the detector's probability that the article reprints the story, p_vs_canonical = the")
+    typer.echo(" same against the canonical article alone, char/tfidf/enc/title = similarities 0..1 (text characters,")
+    typer.echo(" weighted words, sentence encoder, title words), shared_figures = numbers found in both; docs/dedup.md)")
 
 
 def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:

@@ -81,3 +81,10 @@ def test_releases_head_exits_zero(env) -> None:  # type: ignore[no-untyped-def]
     for _ in range(3):
         out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
         assert out.stdout.strip() == "0", out.stderr
+
+
+def test_help_shows_no_type_after_flags_and_probe_rejects_non_urls() -> None:
+    h = runner.invoke(app, ["crawl", "--help"]).stdout
+    assert "--no-alerts" in h and "<bool>" not in h
+    r = runner.invoke(app, ["probe", "notaurl"])
+    assert r.exit_code == 2 and "not a web page URL: 'notaurl'" in r.output and "robots.txt" not in r.output
