@@ -105,7 +105,7 @@ def story(
             typer.echo(f"      why: {why}")
     typer.echo("(* canonical: the fullest text among the reprints published within 24 h of the earliest;")
     typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story;")
-    typer.echo(" why: story_score = the detector's probability that the article reprints the story, p_vs_canonical = the")
+    typer.echo(" reasons: story_score = the detector's probability that the article reprints the story, p_vs_canonical = the")
     typer.echo(" same against the canonical article alone, char/tfidf/enc/title = similarities 0..1 (text characters,")
     typer.echo(" weighted words, sentence encoder, title words), shared_figures = numbers found in both; docs/dedup.md)")
 
