@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /opt/mosnews
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY crawler ./crawler
 COPY storage ./storage
 RUN pip install . \

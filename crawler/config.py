@@ -266,6 +266,9 @@ class DedupSettings(_Model):
     encoder: bool = True
     #: Threads for the encoder (no more than the cores).
     encoder_threads: int = Field(2, ge=1)
+    #: The daemon unloads the encoder after this long without new articles (it reloads in about
+    #: a second when articles arrive); 0 keeps it loaded.
+    encoder_idle: Duration = timedelta(minutes=10)
 
 
 def _check_filters(v: dict[str, Any]) -> dict[str, Any]:
@@ -384,6 +387,9 @@ class AlertSettings(_Model):
     concurrency: int = Field(4, ge=1)
     #: Allow webhook/Apprise targets on private, loopback or link-local addresses (an internal receiver).
     allow_private_targets: bool = False
+    #: ``mosnews crawl`` keeps delivering after the crawl until nothing is left that becomes due
+    #: within this time (stories settling, retries), then exits and says what it left and why.
+    crawl_wait: Duration = timedelta(minutes=15)
     operator: OperatorAlertSettings = Field(default_factory=OperatorAlertSettings)
     # --- originals (issue 12) ---
     #: A new story with no Mayor's original yet waits up to this long (after ``settle``) for the
@@ -535,7 +541,10 @@ def settings_from_dict(raw: Any, *, env: dict[str, str] | None = None, origin: s
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{origin}: expected a mapping at the top level, got {type(raw).__name__}")
-    raw = _interpolate(raw, "", dict(os.environ) if env is None else env)
+    try:
+        raw = _interpolate(raw, "", dict(os.environ) if env is None else env)
+    except ConfigError as exc:  # name the file too: "config.yaml: alerts.webhooks[0].secret: …"
+        raise ConfigError(f"{origin}: {exc}") from None
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:

@@ -44,6 +44,33 @@ RESTART_MAX = 60.0
 HOUSEKEEPING_EVERY = timedelta(minutes=5)
 
 
+class _SkippedRunFilter(logging.Filter):
+    """Turns APScheduler's «skipped: maximum number of running instances reached» WARNING into
+    DEBUG: with ``max_instances=1`` a slow source skipping one run is the intended behaviour
+    (the demo printed 32 of them), not something to act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and "maximum number of running instances reached" in record.getMessage():
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger("mosnews").isEnabledFor(logging.DEBUG)
+        return True
+
+
+def release_memory() -> None:
+    """Collect garbage, then ask glibc to return free heap pages to the system (``malloc_trim``;
+    a no-op elsewhere)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 class Daemon:
     """Runs the scheduler until stopped.
 
@@ -63,6 +90,9 @@ class Daemon:
         self.jobs_done = 0
         #: Background tasks that died and have not yet run again successfully: ``{name: error}``.
         self.task_errors: dict[str, str] = {}
+        #: Counters since the last cycle summary line (:meth:`_summary_loop`).
+        self._cycle = {"crawls": 0, "failed": 0, "new": 0, "stories": 0}
+        self._cycle_sources: set[str] = set()
 
     def ready(self) -> bool:
         """True while the scheduler is running and no background task is dead (for /healthz)."""
@@ -111,8 +141,14 @@ class Daemon:
                 return
             rep = await self.pipeline.crawl_source(source)
             self.jobs_done += 1
-            if rep.ok:  # failures were already logged once by the pipeline
-                log.info(
+            c = self._cycle
+            c["crawls"] += 1
+            c["failed"] += not rep.ok
+            c["new"] += rep.new
+            c["stories"] += rep.stories_created
+            self._cycle_sources.add(source.id)
+            if rep.ok:  # failures were already logged once per streak by the pipeline; one summary line per cycle
+                log.debug(
                     "crawled %s: %s new, %s updated, %s new stories, %s detail pages skipped",
                     source.id, rep.new, rep.updated, rep.stories_created, rep.failed,
                     extra={"source": source.id},
@@ -169,7 +205,21 @@ class Daemon:
 
         Raises:
             StorageError: another daemon holds this database, or the database fails at start.
+            ConfigError: the /healthz + /metrics address cannot be bound (``server.enabled: false``
+                runs without it).
         """
+        sock = None
+        if self.settings.server.enabled:  # before anything starts: a taken port is a start-up failure
+            from crawler.observe import bind_socket
+
+            sock = bind_socket(self.settings.server.host, self.settings.server.port)
+        try:
+            await self._run(sock)
+        finally:
+            if sock is not None:
+                sock.close()
+
+    async def _run(self, sock: object) -> None:
         with daemon_lock(self.store):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -178,14 +228,18 @@ class Daemon:
                 except (NotImplementedError, RuntimeError):  # not the main thread
                     pass
             await self.pipeline.open()
+            skipped = _SkippedRunFilter()
+            logging.getLogger("apscheduler.scheduler").addFilter(skipped)
+            logging.getLogger("apscheduler.executors.default").addFilter(skipped)
             scheduler = AsyncIOScheduler(timezone=timezone.utc)
             self._schedule(scheduler)
             self.scheduler = scheduler
             scheduler.start()
             log.info("daemon started: %d sources scheduled on %s", len(self.settings.enabled_sources()), self.store.safe_url)
-            side = [asyncio.create_task(self._supervise("alerts", self._dispatch_loop), name="alerts")]
-            if self.settings.server.enabled:
-                side.append(asyncio.create_task(self._serve_http(), name="http"))
+            side = [asyncio.create_task(self._supervise("alerts", self._dispatch_loop), name="alerts"),
+                    asyncio.create_task(self._memory_loop(), name="memory"), asyncio.create_task(self._summary_loop(), name="summary")]
+            if sock is not None:
+                side.append(asyncio.create_task(self._serve_http(sock), name="http"))
             try:
                 await self.stop.wait()
             finally:
@@ -215,19 +269,52 @@ class Daemon:
         log.info("received %s, shutting down", sig.name)
         self.stop.set()
 
+    async def _summary_loop(self) -> None:
+        """One INFO line per poll interval (``crawl.interval``): crawls, sources, new articles and
+        stories, failed crawls (per-source lines are DEBUG; a failure streak gets one WARNING)."""
+        every = max(1.0, self.settings.crawl.interval.total_seconds())
+        while not self.stop.is_set():
+            try:
+                await asyncio.wait_for(self.stop.wait(), every)
+            except asyncio.TimeoutError:
+                pass
+            c, self._cycle = self._cycle, {"crawls": 0, "failed": 0, "new": 0, "stories": 0}
+            sources, self._cycle_sources = self._cycle_sources, set()
+            if c["crawls"]:
+                log.info("cycle: %d crawls of %d sources, %d new articles, %d new stories, %d crawls failed",
+                         c["crawls"], len(sources), c["new"], c["stories"], c["failed"], extra={k: v for k, v in c.items() if k != "new"} | {"new_articles": c["new"]})
+
+    async def _memory_loop(self) -> None:
+        """Unload the sentence encoder after ``dedup.encoder_idle`` without new articles and give the
+        freed memory back to the system (the idle daemon then holds well under 200 MB; the encoder
+        reloads in about a second when articles arrive)."""
+        idle = self.settings.dedup.encoder_idle.total_seconds()
+        if idle <= 0:
+            return
+        from crawler.dedup.encoder import release_idle
+
+        while not self.stop.is_set():
+            try:
+                await asyncio.wait_for(self.stop.wait(), max(1.0, min(60.0, idle / 2)))
+            except asyncio.TimeoutError:
+                pass
+            if release_idle(idle):
+                await asyncio.to_thread(release_memory)
+                log.debug("sentence encoder unloaded after %.0fs without new articles", idle)
+
     async def _dispatch_loop(self) -> None:
         from crawler.alert import Dispatcher
 
         await Dispatcher(self.settings, self.store).run_forever(self.stop, on_pass=lambda: self._task_ok("alerts"))
 
-    async def _serve_http(self) -> None:
+    async def _serve_http(self, sock: object) -> None:
         try:
             from crawler.observe import serve_http
 
-            await serve_http(self.settings.server, self.store, self.ready, self.stop, problems=self.problems)
+            await serve_http(self.settings.server, self.store, self.ready, self.stop, sock=sock, problems=self.problems)  # type: ignore[arg-type]
         except asyncio.CancelledError:
             raise
-        except MosnewsError as exc:  # e.g. the port is taken: say so in one line, keep crawling
+        except MosnewsError as exc:
             log.error("no /healthz or /metrics: %s", exc)
         except Exception:
             log.exception("the /healthz and /metrics server failed")

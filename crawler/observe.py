@@ -183,9 +183,11 @@ def progress(items: Iterable[T], *, total: int | None, description: str, logger:
 def make_app(store: Any, ready: Callable[[], bool], problems: Callable[[], dict[str, str]] | None = None) -> Any:
     """The starlette app: ``GET /healthz`` and ``GET /metrics``.
 
-    ``/healthz``: 200 ``{"status": "ok", "scheduler": true, "database": true}`` when
-    ``ready()`` is true and ``SELECT 1`` succeeds on ``store.read_engine``; else 503
-    with ``"status": "unavailable"`` and the failing part ``false`` (plus ``"error"``).
+    ``/healthz``: 200 ``{"status": "ok", "scheduler": true, "database": true, "sources": true}`` when
+    ``ready()`` is true, ``SELECT 1`` succeeds on ``store.read_engine`` and not every crawled
+    enabled source is failing (``"sources"`` is false when at least one enabled source was crawled
+    and every crawled one failed its last crawl: the network, a proxy or the parser is broken);
+    else 503 with ``"status": "unavailable"`` and the failing part ``false`` (plus ``"error"``).
     ``/metrics``: Prometheus text format of :data:`crawler.metrics.REGISTRY`.
     ``problems``: ``() -> {task: error}`` of dead background tasks (the daemon's alert
     dispatcher); any entry makes ``/healthz`` 503 with ``"tasks": {…}``.
@@ -199,22 +201,30 @@ def make_app(store: Any, ready: Callable[[], bool], problems: Callable[[], dict[
 
     from crawler.metrics import REGISTRY
 
-    def _db_ok() -> None:
+    def _db_ok() -> tuple[int, int]:
+        """``(crawled enabled sources, of those, failing)`` — the query also proves the database answers."""
         with store.read_engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            crawled, failing = conn.execute(text(
+                "SELECT count(*), coalesce(sum(CASE WHEN consecutive_failures > 0 THEN 1 ELSE 0 END), 0) "
+                "FROM sources WHERE enabled AND last_crawl_at IS NOT NULL"
+            )).one()
+        return int(crawled), int(failing)
 
     async def healthz(_request: Request) -> JSONResponse:
-        body: dict[str, Any] = {"status": "ok", "scheduler": False, "database": False}
+        body: dict[str, Any] = {"status": "ok", "scheduler": False, "database": False, "sources": False}
         try:
             body["scheduler"] = bool(ready())
         except Exception as exc:  # a broken ready() is "not ready", never a 500
             body["error"] = f"ready(): {exc}"
         try:
-            await asyncio.wait_for(asyncio.to_thread(_db_ok), timeout=5)
+            crawled, failing = await asyncio.wait_for(asyncio.to_thread(_db_ok), timeout=5)
             body["database"] = True
+            body["sources"] = not (crawled and failing == crawled)
+            if not body["sources"]:
+                body["error"] = f"all {crawled} crawled source(s) are failing (see mosnews status)"
         except Exception as exc:
             body["error"] = f"database: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
-        ok = body["scheduler"] and body["database"]
+        ok = body["scheduler"] and body["database"] and body["sources"]
         if problems is not None:
             try:
                 dead = dict(problems())
@@ -270,6 +280,7 @@ async def serve_http(
     *,
     bound: Callable[[str, int], None] | None = None,
     problems: Callable[[], dict[str, str]] | None = None,
+    sock: socket.socket | None = None,
 ) -> None:
     """Serve ``/healthz`` and ``/metrics`` on ``settings.host:settings.port`` until ``stop`` is set.
 
@@ -283,6 +294,8 @@ async def serve_http(
         ready: true while the scheduler runs (called per ``/healthz`` request).
         bound: called with ``(host, port)`` once listening (useful with ``port: 0``).
         problems: dead background tasks, see :func:`make_app`.
+        sock: a socket already bound by :func:`bind_socket` (the daemon binds it before it starts,
+            so a taken port is a start-up failure); bound here when omitted.
 
     Raises:
         ConfigError: the address cannot be bound.
@@ -293,7 +306,8 @@ async def serve_http(
 
     if not is_loopback(settings.host):
         log.warning("health/metrics endpoint listens on a non-loopback address", extra={"host": settings.host})
-    sock = bind_socket(settings.host, settings.port)
+    if sock is None:
+        sock = bind_socket(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     if settings.web:  # the read-only web interface beside /healthz and /metrics (crawler.web)
         from crawler.web.app import create_app

@@ -13,13 +13,16 @@ retried on later crawls with backoff (even after a 304) until it succeeds or is 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-import math
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, TypeVar
 from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
@@ -39,6 +42,9 @@ from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
 from storage.stories import attach_lone_article, stories_version
 
 log = logging.getLogger("mosnews.pipeline")
+#: How often (seconds) crawls look for stories edited by hand (merge/split/recluster) to reload the index.
+EDIT_CHECK_SECONDS = 1.0
+T = TypeVar("T")
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 
@@ -112,10 +118,21 @@ class Pipeline:
         self.detector = self._new_detector()
         #: Serialises decide → store → index so two reprints never found two stories at once.
         self._dedup_lock = asyncio.Lock()
+        #: The one worker thread that featurises and runs ``Detector.decide``: the detector keeps
+        #: 12 MB of scratch arrays per thread that calls it, and the encoder runs one call at a
+        #: time anyway, so one thread costs no speed and saves ~60 MB over the default pool.
+        self._dedup_thread = ThreadPoolExecutor(1, thread_name_prefix="mosnews-dedup")
+        #: Called after each list page of a first crawl (backfill) with ``(source id, pages so far,
+        #: new items so far)`` and once with ``pages = -1`` before its detail pages are fetched;
+        #: ``mosnews crawl`` prints it as progress.
+        self.on_backfill_page: Callable[[str, int, int], None] | None = None
+        #: Failed crawls in a row per source, to log one WARNING per failure streak (not per crawl).
+        self._failing: dict[str, int] = {}
         self._stories_version: str | None = None
         #: Source crawls running now (the last one to finish settles out-of-order days).
         self._active = 0
         self._policies: dict[str, OriginPolicy] = {}
+        self._edit_checked_at = -EDIT_CHECK_SECONDS
 
     def policy(self, source: SourceSettings) -> OriginPolicy:
         """The source's address policy (its own origin plus ``sources[].origins``; docs/security.md)."""
@@ -134,7 +151,14 @@ class Pipeline:
         await asyncio.to_thread(self._load_index)
 
     async def _reload_if_edited(self) -> None:
-        """Rebuild the in-memory index when stories were merged, split or reclustered by hand."""
+        """Rebuild the in-memory index when stories were merged, split or reclustered by hand.
+
+        Looks at the database at most once per :data:`EDIT_CHECK_SECONDS` (a crawl cycle starts
+        many sources at once; one look serves them all)."""
+        now = time.monotonic()
+        if now - self._edit_checked_at < EDIT_CHECK_SECONDS:
+            return
+        self._edit_checked_at = now
         version = await asyncio.to_thread(stories_version, self.store)
         if version == self._stories_version:
             return
@@ -175,7 +199,13 @@ class Pipeline:
         self.detector.page_in(day, day)
         log.info("dedup index loaded: %d recent articles", len(self.detector.hot))
 
+    async def _in_dedup_thread(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        """Run ``fn`` in the pipeline's dedup worker thread (see ``__init__``)."""
+        return await asyncio.get_running_loop().run_in_executor(self._dedup_thread, functools.partial(fn, *args, **kwargs))
+
     async def aclose(self) -> None:
+        """Close the fetcher (when the pipeline built it) and stop the dedup worker thread."""
+        self._dedup_thread.shutdown(wait=False)
         if self._own_fetcher:
             await self.fetcher.aclose()
         if self._own_parser:
@@ -183,8 +213,11 @@ class Pipeline:
 
     # --- one source ----------------------------------------------------------------------
 
-    async def crawl_source(self, source: SourceSettings, *, since: date | None = None) -> SourceReport:
+    async def crawl_source(self, source: SourceSettings, *, since: date | None = None, row: object = None) -> SourceReport:
         """Crawl one source: list pages, then new detail pages, oldest first.
+
+        ``row``: the source's stored row when the caller already read it (:meth:`crawl` reads all
+        of them in one query); read here when omitted.
 
         Never raises for fetch/parse problems (they are recorded in the report and
         in ``sources.last_error``); raises :class:`StorageError` when the database fails.
@@ -199,12 +232,15 @@ class Pipeline:
             if source.kind == "mayor":  # the Mayor's originals: feed + JSON API (crawler/originals.py)
                 outcome = await self._crawl_originals(source, since, report, slog)
             else:
-                outcome = await self._crawl_source(source, since, report, slog)
+                outcome = await self._crawl_source(source, since, report, slog, row)
         except StorageError:
             raise
         except (FetchError, ParseError, MosnewsError) as exc:
             report.ok, report.error = False, describe_error(exc)
-            slog.warning("crawl of %s failed: %s", source.id, report.error)
+            streak = self._failing[source.id] = self._failing.get(source.id, 0) + 1
+            # One WARNING when a failure streak starts; the repeats at DEBUG (`mosnews status` shows them).
+            slog.log(logging.WARNING if streak == 1 else logging.DEBUG, "crawl of %s failed: %s%s", source.id, report.error,
+                     "" if streak == 1 else f" ({streak} in a row)")
             outcome = CrawlOutcome(source.id, self.clock(), error=report.error)
         except Exception as exc:  # a bug must not stop the other sources
             report.ok, report.error = False, describe_error(exc)
@@ -212,6 +248,8 @@ class Pipeline:
             outcome = CrawlOutcome(source.id, self.clock(), error=report.error)
         finally:
             self._active -= 1
+        if report.ok and self._failing.get(source.id):
+            slog.info("%s recovered after %d failed crawl(s)", source.id, self._failing.pop(source.id))
         await asyncio.to_thread(self.store.record_crawl, outcome)
         await self._settle_if_idle()
         report.seconds = time.monotonic() - started
@@ -220,9 +258,10 @@ class Pipeline:
         return report
 
     async def _crawl_source(
-        self, source: SourceSettings, since: date | None, report: SourceReport, slog: logging.LoggerAdapter[logging.Logger]
+        self, source: SourceSettings, since: date | None, report: SourceReport, slog: logging.LoggerAdapter[logging.Logger], row: Any = None
     ) -> CrawlOutcome:
-        row = await asyncio.to_thread(self.store.get_source, source.id)
+        if row is None:
+            row = await asyncio.to_thread(self.store.get_source, source.id)
         backfill = row is None or not row.backfilled
         since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
         label, profile = profile_for(self.settings, source)
@@ -277,6 +316,8 @@ class Pipeline:
                     continue
                 if it.url not in known or (it.title and known[it.url] != it.title):
                     todo.append(it)
+            if backfill and self.on_backfill_page is not None:
+                self.on_backfill_page(source.id, report.pages, len(todo))
             if older:
                 reached_end = True
                 break
@@ -296,6 +337,8 @@ class Pipeline:
             in_todo = {i.url for i in todo}
             retry = [p for p in await asyncio.to_thread(pending.due, self.store, source.id, self.clock()) if p.url not in in_todo]
         skip = self.settings.alerts.first_run == "skip"
+        if backfill and todo and self.on_backfill_page is not None:
+            self.on_backfill_page(source.id, -1, len(todo))
         stored = await self._process_items(source, todo, (label, profile), report, slog, alert=not (backfill and skip), backfill=backfill, tracked=tracked)
         for was_backfill in (True, False):
             group = [ListItem(p.url, p.title, p.published_at, p.lead) for p in retry if p.backfill == was_backfill]
@@ -338,7 +381,7 @@ class Pipeline:
         todo = [a for a in got.articles if hashes.get(a.url) != content_hash(a.title, a.lead, a.text)]
         if todo:
             docs = [Doc(id=a.url, title=a.title, text=a.text, lead=a.lead, published_at=a.published_at, url=a.url, source=source.id) for a in todo]
-            feats = await asyncio.to_thread(self.featurizer.featurize, docs)
+            feats = await self._in_dedup_thread(self.featurizer.featurize, docs)
             alert = not (backfill and self.settings.alerts.first_run == "skip")
             for article, f in zip(todo, feats):
                 await self._store_one(source, article, f, report, alert=alert)
@@ -383,7 +426,7 @@ class Pipeline:
             Doc(id=a.url, title=a.title, text=a.text, lead=a.lead, published_at=a.published_at, url=a.url, source=source.id)
             for _, a in good
         ]
-        feats = await asyncio.to_thread(self.featurizer.featurize, docs)
+        feats = await self._in_dedup_thread(self.featurizer.featurize, docs)
         for (_, article), f in zip(good, feats):
             await self._store_one(source, article, f, report, alert=alert)
         return len(good)
@@ -456,7 +499,7 @@ class Pipeline:
             return decisions[-1]
 
         async with self._dedup_lock:
-            result = await asyncio.to_thread(self.store.save_article, write, decide=decide, canonical=canonical_rule, title=story_title)
+            result = await self._in_dedup_thread(self.store.save_article, write, decide=decide, canonical=canonical_rule, title=story_title)
             if result.status == "new" and result.story_id is not None:
                 self.detector.add(result.story_id, str(result.article_id), feats)
                 if decisions:
@@ -526,10 +569,11 @@ class Pipeline:
     async def crawl(self, sources: list[SourceSettings], *, since: date | None = None, progress: Callable[[SourceReport], None] | None = None) -> list[SourceReport]:
         """Crawl ``sources`` with at most ``crawl.concurrency`` at once; reports in the given order."""
         sem = asyncio.Semaphore(self.settings.crawl.concurrency)
+        rows = {r.id: r for r in await asyncio.to_thread(self.store.list_sources)}  # one query, not one per source
 
         async def one(src: SourceSettings) -> SourceReport:
             async with sem:
-                rep = await self.crawl_source(src, since=since)
+                rep = await self.crawl_source(src, since=since, row=rows.get(src.id))
             if progress is not None:
                 progress(rep)
             return rep
@@ -543,6 +587,81 @@ def _with_date(article: ParsedArticle, when: datetime) -> ParsedArticle:
     return replace(article, published_at=when, layers={**article.layers, "published_at": "list"})
 
 
+@dataclass
+class DeliveryReport:
+    """What ``mosnews crawl`` delivered after its crawl (:func:`deliver_pending`).
+
+    Attributes:
+        sent, failed, dead, filtered: summed over the dispatch passes (``failed``: attempts that
+            failed and were scheduled for a retry).
+        passes: dispatch passes run; ``waited``: seconds spent waiting for alerts to become due.
+        left: what is still undelivered when it returned, by reason (``settling``, ``retrying``,
+            ``held``, ``digest``; see :func:`storage.outbox_report.outstanding`), with
+            ``settling_until`` / ``retry_at`` (aware datetimes or ``None``).
+        errors: ``(channel, redacted message)`` of the failed attempts.
+    """
+
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    filtered: int = 0
+    passes: int = 0
+    waited: float = 0.0
+    left: dict[str, object] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def left_count(self) -> int:
+        """Alerts not delivered when the crawl exited (settling + retrying + held + waiting for a digest)."""
+        return sum(int(self.left.get(k, 0) or 0) for k in ("settling", "retrying", "held", "digest"))  # type: ignore[call-overload]
+
+
+async def deliver_pending(
+    settings: Settings,
+    store: Store,
+    *,
+    wait: timedelta | None = None,
+    notify: Callable[[str], None] | None = None,
+    clock: Callable[[], datetime] = now_utc,
+) -> DeliveryReport:
+    """Deliver what is due, then keep going while more becomes due within ``wait``.
+
+    Runs :meth:`Dispatcher.dispatch_due` passes; between passes it sleeps until the next
+    outbox row or delivery becomes due (a story's ``alerts.settle``, a retry's backoff), as long
+    as that moment falls within ``wait`` (default ``alerts.crawl_wait``) of the start. With no
+    channel configured there is nothing to wait for. ``notify`` receives one line before each wait.
+
+    Raises:
+        ConfigError: bad channel configuration.
+        StorageError: the database failed.
+    """
+    from crawler.alert import Dispatcher
+    from storage.outbox_report import next_due, outstanding
+
+    wait = settings.alerts.crawl_wait if wait is None else wait
+    dispatcher = Dispatcher(settings, store, clock=clock)
+    deadline = clock() + wait
+    rep = DeliveryReport()
+    while True:
+        one = await dispatcher.dispatch_due()
+        rep.passes += 1
+        rep.sent, rep.failed, rep.dead, rep.filtered = rep.sent + one.sent, rep.failed + one.failed, rep.dead + one.dead, rep.filtered + one.filtered
+        rep.errors.extend(one.errors)
+        if not dispatcher.channels:
+            break
+        nxt = await asyncio.to_thread(next_due, store)
+        now = clock()
+        if nxt is None or nxt > deadline:
+            break
+        pause = max((nxt - now).total_seconds(), 0.0) + 0.05  # a little past the due time
+        if pause > 1.0 and notify is not None:
+            left = await asyncio.to_thread(outstanding, store)
+            notify(f"waiting {pause:.0f}s for {left['settling'] + left['retrying']} alert(s) to become due (limit: alerts.crawl_wait / --wait)")
+        await asyncio.sleep(pause)
+        rep.waited += pause
+    rep.left = await asyncio.to_thread(outstanding, store)
+    return rep
+
+
 async def crawl_once(
     settings: Settings,
     store: Store,
@@ -552,11 +671,16 @@ async def crawl_once(
     deliver: bool = True,
     fetcher: Fetcher | None = None,
     progress: Callable[[SourceReport], None] | None = None,
-) -> tuple[list[SourceReport], object | None]:
-    """One pass over the enabled (or given) sources, then deliver the alerts that are due.
+    wait: timedelta | None = None,
+    notify: Callable[[str], None] | None = None,
+    backfill_progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[list[SourceReport], DeliveryReport | None]:
+    """One pass over the enabled (or given) sources, then deliver the alerts that are due
+    and those that become due within ``wait`` (default ``alerts.crawl_wait``; see :func:`deliver_pending`).
+    ``backfill_progress``: see :attr:`Pipeline.on_backfill_page`.
 
     Returns:
-        ``(reports, dispatch_report)``; ``dispatch_report`` is ``None`` when ``deliver`` is false.
+        ``(reports, delivery_report)``; ``delivery_report`` is ``None`` when ``deliver`` is false.
 
     Raises:
         ConfigError: ``source_ids`` names an unknown source.
@@ -564,6 +688,7 @@ async def crawl_once(
     """
     sources = settings.enabled_sources(source_ids)
     pipeline = Pipeline(settings, store, fetcher=fetcher)
+    pipeline.on_backfill_page = backfill_progress
     try:
         await pipeline.open()
         reports = await pipeline.crawl(sources, since=since, progress=progress)
@@ -571,10 +696,8 @@ async def crawl_once(
         await pipeline.aclose()
     dispatched = None
     if deliver:
-        from crawler.alert import Dispatcher
-
-        dispatched = await Dispatcher(settings, store).dispatch_due()
+        dispatched = await deliver_pending(settings, store, wait=wait, notify=notify)
     return reports, dispatched
 
 
-__all__ = ["Pipeline", "SourceReport", "crawl_once", "profile_for", "source_rows"]
+__all__ = ["DeliveryReport", "Pipeline", "SourceReport", "crawl_once", "deliver_pending", "profile_for", "source_rows"]

@@ -52,6 +52,57 @@ def summary(store: Store) -> dict[str, Any]:
     return out
 
 
+def next_due(store: Store) -> datetime | None:
+    """The earliest time something becomes deliverable: a ``pending`` outbox row's ``due_at``
+    (settling) or a ``pending`` delivery's ``next_attempt_at`` (a retry, or a lease); ``None``
+    when nothing is waiting."""
+    with store.read_session() as s:
+        a = s.exec(select(func.min(AlertOutbox.due_at)).where(AlertOutbox.status == "pending")).one()
+        b = s.exec(select(func.min(AlertDelivery.next_attempt_at)).where(AlertDelivery.status == "pending")).one()
+    times = [t for t in (a, b) if isinstance(t, datetime)]
+    return min(times) if times else None
+
+
+def outstanding(store: Store) -> dict[str, Any]:
+    """What is still waiting to be delivered, by reason (for ``mosnews crawl``'s last line).
+
+    Returns:
+        ``{"settling": n, "settling_until": datetime | None, "retrying": n, "retry_at": datetime | None,
+        "held": n, "digest": n}``: outbox rows not yet due (``alerts.settle``), pending deliveries
+        (waiting for their next attempt), deliveries held by ``min_reprints``/``mayor_only``
+        filters, deliveries waiting for their channel's digest.
+    """
+    with store.read_session() as s:
+        settling, until = s.exec(select(func.count(), func.max(AlertOutbox.due_at)).where(AlertOutbox.status == "pending")).one()
+        retrying, retry_at = s.exec(
+            select(func.count(), func.max(AlertDelivery.next_attempt_at)).where(AlertDelivery.status == "pending")
+        ).one()
+        counts = dict(s.exec(select(AlertDelivery.status, func.count()).where(col(AlertDelivery.status).in_(["held", "digest"])).group_by(AlertDelivery.status)).all())
+    return {
+        "settling": int(settling or 0), "settling_until": until if isinstance(until, datetime) else None,
+        "retrying": int(retrying or 0), "retry_at": retry_at if isinstance(retry_at, datetime) else None,
+        "held": int(counts.get("held", 0)), "digest": int(counts.get("digest", 0)),
+    }
+
+
+def sent_title(payload: dict[str, Any] | None) -> str | None:
+    """The title a frozen delivery payload carries (what the receiver got, or will get on a retry):
+    the webhook body's ``data.title``, else the e-mail subject / Apprise title; ``None`` when the
+    delivery was not rendered yet."""
+    import json
+
+    p = payload or {}
+    if p.get("kind") == "webhook":
+        try:
+            data = json.loads(p.get("body") or "{}").get("data") or {}
+        except (ValueError, AttributeError):
+            return None
+        title = data.get("title") if isinstance(data, dict) else None
+        return title if isinstance(title, str) else None
+    title = p.get("subject") or p.get("title")
+    return title if isinstance(title, str) else None
+
+
 def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Newest outbox rows with their deliveries, for ``mosnews alerts list``.
 
@@ -61,7 +112,9 @@ def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> 
 
     Returns:
         ``[{"id", "event", "story_id", "title", "status", "created_at", "due_at",
-        "deliveries": [{"id", "channel", "status", "attempts", "next_attempt_at", "last_error", "message_id"}]}]``.
+        "sent_title", "deliveries": [{"id", "channel", "status", "attempts", "next_attempt_at", "last_error",
+        "message_id", "sent_title"}]}]``: ``title`` is the story's current title, ``sent_title`` the one its
+        first rendered delivery carried (``None`` before the first attempt).
     """
     with store.read_session() as s:
         q = select(AlertOutbox, Story.title).join(Story, col(Story.id) == col(AlertOutbox.story_id), isouter=True)
@@ -82,6 +135,7 @@ def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> 
                         "next_attempt_at": iso_utc(d.next_attempt_at),
                         "last_error": d.last_error,
                         "message_id": d.message_id,
+                        "sent_title": sent_title(d.payload),
                     }
                 )
     return [
@@ -93,6 +147,7 @@ def list_outbox(store: Store, *, status: str | None = None, limit: int = 50) -> 
             "status": r.status,
             "created_at": iso_utc(r.created_at),
             "due_at": iso_utc(r.due_at),
+            "sent_title": next((d["sent_title"] for d in dels.get(r.id or 0, []) if d["sent_title"]), None),
             "deliveries": dels.get(r.id or 0, []),
         }
         for r, title in rows

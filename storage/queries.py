@@ -118,11 +118,13 @@ class SourceStatus:
 
 
 def _story_filter(q: Any, since: datetime | None, okrugs: Sequence[str], sources: Sequence[str], story_ids: Collection[int] | None,
-                  originals_only: bool = False) -> Any:
+                  originals_only: bool = False, until: datetime | None = None) -> Any:
     if originals_only:
         q = q.where(_S.c.original_article_id.is_not(None))
     if since is not None:
         q = q.where(_WHEN >= since)
+    if until is not None:
+        q = q.where(_WHEN < until)
     if okrugs:
         q = q.where(_S.c.id.in_(select(_A.c.story_id).join(_SRC, _SRC.c.id == _A.c.source_id).where(_SRC.c.okrug.in_(list(okrugs)))))
     if sources:
@@ -174,8 +176,8 @@ def _release(row: Any, members: list[Any]) -> Release:
 
 
 def _ordered_ids(store: Any, since: datetime | None, okrugs: Sequence[str], sources: Sequence[str],
-                 story_ids: Collection[int] | None, limit: int | None, originals_only: bool = False) -> list[int]:
-    q = _story_filter(select(_S.c.id), since, okrugs, sources, story_ids, originals_only).order_by(_WHEN.desc(), _S.c.id.desc())
+                 story_ids: Collection[int] | None, limit: int | None, originals_only: bool = False, until: datetime | None = None) -> list[int]:
+    q = _story_filter(select(_S.c.id), since, okrugs, sources, story_ids, originals_only, until).order_by(_WHEN.desc(), _S.c.id.desc())
     if limit:
         q = q.limit(limit)
     with store.read_session() as s:
@@ -191,18 +193,20 @@ def releases(
     story_ids: Collection[int] | None = None,
     limit: int | None = None,
     originals_only: bool = False,
+    until: datetime | None = None,
 ) -> list[Release]:
     """Stories newest first (by publication time, else first-seen time; then id descending).
 
     Args:
         since: only stories published (else first seen) at or after this aware time.
+        until: only stories published (else first seen) before this aware time.
         okrugs: only stories with a reprint from a source in one of these okrugs (exact match).
         sources: only stories with a reprint from one of these source ids.
         story_ids: only these stories (e.g. full-text search hits).
         limit: at most this many (``None`` or 0: all).
         originals_only: only the Mayor's releases (stories with an original, ``stories.original_article_id``).
     """
-    ids = _ordered_ids(store, since, okrugs, sources, story_ids, limit, originals_only)
+    ids = _ordered_ids(store, since, okrugs, sources, story_ids, limit, originals_only, until)
     out: list[Release] = []
     with store.read_session() as s:
         for i in range(0, len(ids), _CHUNK):
@@ -220,9 +224,10 @@ def iter_story_exports(
     sources: Sequence[str] = (),
     with_text: bool = True,
     originals_only: bool = False,
+    until: datetime | None = None,
 ) -> Iterator[StoryExport]:
     """Stories (filtered as in :func:`releases`, newest first) with every reprint, streamed in chunks."""
-    ids = _ordered_ids(store, since, okrugs, sources, None, None, originals_only)
+    ids = _ordered_ids(store, since, okrugs, sources, None, None, originals_only, until)
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i : i + _CHUNK]
         with store.read_session() as s:
@@ -296,3 +301,19 @@ def _json_list(v: Any) -> list[str]:
 
 
 __all__ = ["Release", "Reprint", "SourceStatus", "StoryExport", "iter_story_exports", "releases", "source_status"]
+
+
+def story_moved_to(store: Any, story_id: int) -> tuple[int, str] | None:
+    """Where the articles of a story that no longer exists went: ``(story id, how)`` with ``how``
+    ``"merged"`` (``mosnews merge``) or ``"late"`` (late attachment), from the articles'
+    stored explanations; ``None`` when no article records coming from ``story_id``."""
+    from sqlalchemy import String, cast, or_
+
+    expl = cast(Article.story_explanation, String)  # type: ignore[arg-type]
+    merged, late = f'%merged from story {int(story_id)}"%', f"%moved from story {int(story_id)} when%"
+    q = select(Article.story_id, expl).where(or_(expl.like(merged), expl.like(late))).where(Article.story_id.is_not(None))  # type: ignore[union-attr]
+    with store.read_session() as s:
+        row = s.connection().execute(q.limit(1)).first()
+    if row is None:
+        return None
+    return int(row[0]), ("merged" if f"merged from story {int(story_id)}" in (row[1] or "") else "late")

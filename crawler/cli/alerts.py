@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from crawler.cli.app import alerts_app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_CONFIG, ConfigOption, database, fail, get_settings
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_CONFIG, ConfigOption, WideOption, database, fail, fit, get_settings, table_width
 from crawler.errors import ConfigError
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
 
 
 @alerts_app.command("list")
@@ -18,32 +24,47 @@ def list_(
     config: ConfigOption = DEFAULT_CONFIG,
     status: Annotated[Optional[str], typer.Option(help="Only alerts with a delivery (or outbox row) in this status: pending, dead, delivered, filtered, held, digest, skipped, …")] = None,
     limit: Annotated[int, typer.Option(help="Newest N outbox rows.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json (JSON lines, one outbox row each).")] = ListFormat.table,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Same as --format json.")] = False,
+    wide: WideOption = False,
 ) -> None:
-    """Show the alert outbox, newest first, with each channel's delivery state."""
-    from storage import outbox
+    """Show the alert outbox, newest first, with each channel's delivery state.
 
-    settings = get_settings(config)
+    The title shown is the one the alert was sent under (``story now: …`` follows when the story
+    has been re-titled since); times are Moscow time."""
+    from crawler.cli.query import msk_time
+    from storage import outbox
+    from storage.types import parse_utc
+
+    settings = get_settings(config, database_only=True)
     with database(settings, must_exist=True) as store:
         rows = outbox.list_outbox(store, status=status, limit=limit)
         summ = outbox.summary(store)
-    if as_json:
+    width = table_width(wide)
+
+    def msk(iso: str | None) -> str:
+        return msk_time(parse_utc(iso)) if iso else "-"
+
+    if as_json or fmt is ListFormat.json:
         for r in rows:
             typer.echo(json.dumps(r, ensure_ascii=False))
         return
-    typer.echo(
+    typer.echo(fit(
         f"deliveries: {summ['pending']} pending, {summ['delivered']} delivered, {summ['dead']} dead, "
-        f"{summ['filtered']} filtered, {summ['held']} held, {summ['digest']} waiting for digest; "
-        f"outbox: {summ['outbox_pending']} not yet due, {summ['outbox_skipped']} skipped (first run)"
-    )
+        f"{summ['filtered']} filtered, {summ['held']} held, {summ['digest']} waiting for digest", width))
+    typer.echo(fit(f"outbox: {summ['outbox_pending']} not yet due, {summ['outbox_skipped']} skipped (first run)", width))
+    typer.echo(fit(f"{'#':<7} {'event':<15} {'status':<10} {'due (MSK)':<16} {'story':<12} title (as sent)", width))
     for r in rows:
-        title = (r["title"] or "")[:70]
+        sent, now_title = r.get("sent_title"), r["title"] or ""
+        title = sent or now_title
+        if sent and now_title and now_title not in sent:
+            title += f"  (story now: {now_title})"
         story = f"story {r['story_id']}" if r["story_id"] else "-"
-        typer.echo(f"#{r['id']:<6} {r['event']:<15} {r['status']:<10} due {r['due_at'] or '-':<20} {story:<12} {title}")
+        typer.echo(fit(f"#{r['id']:<6} {r['event']:<15} {r['status']:<10} {msk(r['due_at']):<16} {story:<12} {title}", width))
         for d in r["deliveries"]:
-            extra = f" next {d['next_attempt_at']}" if d["status"] == "pending" else ""
+            extra = f" next {msk(d['next_attempt_at'])}" if d["status"] == "pending" else ""
             err = f"  {d['last_error']}" if d["last_error"] and d["status"] in ("pending", "dead", "filtered", "held") else ""
-            typer.echo(f"        {d['channel']:<24} {d['status']:<10} attempts={d['attempts']}{extra}{err}")
+            typer.echo(fit(f"        {d['channel']:<24} {d['status']:<10} attempts={d['attempts']}{extra}{err}", width))
 
 
 @alerts_app.command()

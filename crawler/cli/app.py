@@ -10,8 +10,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: typer's rich help printed a type after every option, «--wide <bool>».
+    rich_markup_mode=None,
 )
 
 #: ``mosnews alerts …`` sub-commands.
-alerts_app = typer.Typer(help="Alert outbox: list, test channels, re-queue dead letters.", no_args_is_help=True)
+alerts_app = typer.Typer(help="Alert outbox: list, test channels, re-queue dead letters.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(alerts_app, name="alerts")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from crawler.config import Settings, load_settings
+from crawler.config import Settings, load_settings, settings_from_dict
 from crawler.errors import ConfigError, StorageError
 
 #: Exit codes: 0 ok; 1 something needs attention (status) or a runtime failure; 2 bad config/usage; 3 database error.
@@ -29,15 +30,28 @@ def fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def get_settings(path: Path) -> Settings:
+def get_settings(path: Path, *, database_only: bool = False) -> Settings:
     """Load the config or exit 2 with one clear message (never a traceback); its secrets are
-    registered for log redaction (:func:`crawler.redact.protect_settings`)."""
+    registered for log redaction (:func:`crawler.redact.protect_settings`).
+
+    ``database_only``: for commands that only query the database — when ``path`` does not exist
+    and ``$MOSNEWS_DATABASE_URL`` is set, run on the defaults with that database
+    (``MOSNEWS_DATABASE_URL=… mosnews releases`` works from any directory).
+    """
+    from crawler.redact import protect_settings
+
+    url = os.environ.get("MOSNEWS_DATABASE_URL")
+    if database_only and url and not path.exists():
+        try:
+            settings = settings_from_dict({"database": {"url": url}}, env={}, origin="$MOSNEWS_DATABASE_URL")
+        except ConfigError as exc:
+            fail(str(exc), EXIT_CONFIG)
+        protect_settings(settings)
+        return settings
     try:
         settings = load_settings(path)
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
-    from crawler.redact import protect_settings
-
     protect_settings(settings)  # before anything can log a webhook or Apprise URL
     return settings
 
@@ -79,6 +93,31 @@ def database(settings: Settings, *, must_exist: bool = False) -> Iterator[Any]:
         fail(str(exc), EXIT_DATABASE)
     finally:
         store.close()
+
+
+WideOption = Annotated[bool, typer.Option("--wide", "-w", help="Show whole rows (no cutting to the terminal width).")]
+
+
+def table_width(wide: bool = False) -> int | None:
+    """Characters a table row may take: ``None`` (no limit) with ``--wide`` or when standard output
+    is not a terminal and ``$COLUMNS`` is unset (a pipe or a file gets whole rows); else the
+    terminal width (``$COLUMNS`` first)."""
+    import shutil
+
+    if wide:
+        return None
+    if os.environ.get("COLUMNS", "").isdigit():
+        return max(40, int(os.environ["COLUMNS"]))
+    if not sys.stdout.isatty():
+        return None
+    return max(40, shutil.get_terminal_size((100, 24)).columns)
+
+
+def fit(line: str, width: int | None) -> str:
+    """``line`` cut to ``width`` characters, ending in «…» when cut (``None``: unchanged)."""
+    if width is None or len(line) <= width:
+        return line
+    return line[: width - 1] + "…"
 
 
 def is_tty() -> bool:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from enum import Enum
 from datetime import datetime
 from typing import Annotated, Optional
 
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, database, fail, get_settings, missing_sqlite
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, WideOption, database, fail, fit, get_settings, missing_sqlite, table_width
 from crawler.config import Settings
 from crawler.errors import ConfigError, FetchError, ParseError
+
+
+class SourcesFormat(str, Enum):
+    table = "table"
+    json = "json"
 
 
 def setup_logging(settings: Settings, *, verbose: bool = False) -> None:
@@ -28,6 +34,7 @@ def crawl(
     since: Annotated[Optional[str], typer.Option(help="How far back a first crawl goes (overrides crawl.since): a date (2025-01-01) or a duration (7d).")] = None,
     source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Crawl only this source id (repeatable).")] = None,
     no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Do not deliver due alerts after the crawl.")] = False,
+    wait: Annotated[Optional[str], typer.Option("--wait", help="After the crawl, keep delivering alerts that become due within this time (settle, retries); overrides alerts.crawl_wait; 0 = only what is due now.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """One pass over the enabled sources; prints a per-source summary.
@@ -41,6 +48,14 @@ def crawl(
     from crawler.pipeline import crawl_once
 
     since_date = parse_since(since, now_utc()).astimezone(moscow()).date() if since else None
+    wait_for = None
+    if wait is not None:
+        from crawler.config import parse_duration
+
+        try:
+            wait_for = parse_duration(wait)
+        except ValueError:
+            raise typer.BadParameter(f"expected a duration like 0, 90s or 15m, got {wait!r}", param_hint="--wait") from None
 
     try:
         settings.enabled_sources(source)
@@ -48,22 +63,32 @@ def crawl(
         fail(str(exc), EXIT_CONFIG)
     total = len(settings.enabled_sources(source))
     done = 0
+    back_to = since_date or settings.crawl.since
+    typer.echo(f"crawling {total} source(s) (a first crawl follows each list back to {back_to}; later crawls stop at known items) …")
+
+    def backfill(source_id: str, pages: int, found: int) -> None:
+        if pages < 0:
+            typer.echo(f"  {source_id}: fetching {found} article(s) …")
+        else:
+            typer.echo(f"  {source_id}: list page {pages}, {found} new item(s) so far")
 
     def progress(rep) -> None:  # type: ignore[no-untyped-def]
         nonlocal done
         done += 1
-        status = "ok" if rep.ok else "FAILED"
+        if not rep.ok:  # the source itself failed: its counts would only say "0"
+            typer.echo(f"[{done}/{total}] {rep.source_id:<24} FAILED after {rep.seconds:.1f}s: {rep.error}")
+            return
         extra = " (not modified)" if rep.not_modified else ""
         typer.echo(
-            f"[{done}/{total}] {rep.source_id:<24} {status:<6} pages={rep.pages} new={rep.new} updated={rep.updated} "
-            f"stories+={rep.stories_created} failed={rep.failed} {rep.seconds:.1f}s{extra}"
-            + (f"  {rep.error}" if rep.error else "")
+            f"[{done}/{total}] {rep.source_id:<24} ok     pages={rep.pages} new={rep.new} updated={rep.updated} "
+            f"stories+={rep.stories_created} articles-skipped={rep.failed} {rep.seconds:.1f}s{extra}"
         )
 
     with database(settings) as store:
         try:
             reports, dispatched = asyncio.run(
-                crawl_once(settings, store, source_ids=source, since=since_date, deliver=not no_alerts, progress=progress)
+                crawl_once(settings, store, source_ids=source, since=since_date, deliver=not no_alerts, progress=progress,
+                           wait=wait_for, notify=lambda line: typer.echo(line, err=True), backfill_progress=backfill)
             )
         except ConfigError as exc:
             fail(str(exc), EXIT_CONFIG)
@@ -74,10 +99,35 @@ def crawl(
         f"{len(failed)} sources failed"
     )
     if dispatched is not None:
-        d = dispatched
-        typer.echo(f"alerts: {getattr(d, 'sent', 0)} sent, {getattr(d, 'failed', 0)} to retry, {getattr(d, 'dead', 0)} dead")
+        typer.echo(alerts_line(dispatched, settings.alerts.crawl_wait if wait_for is None else wait_for))
     for r in failed:
         typer.echo(f"  failed: {r.source_id}: {r.error}", err=True)
+
+
+def alerts_line(d, wait) -> str:  # type: ignore[no-untyped-def]
+    """``mosnews crawl``'s alert summary: what was sent, and what was left undelivered and why.
+
+    ``d``: a :class:`crawler.pipeline.DeliveryReport`; ``wait``: the delivery time limit (timedelta).
+    """
+    from crawler.cli.query import msk_time
+
+    line = f"alerts: {d.sent} sent, {d.failed} failed attempt(s) to retry, {d.dead} dead"
+    if d.waited >= 1:
+        line += f" (waited {d.waited:.0f}s for alerts to become due)"
+    left = d.left or {}
+    n = d.left_count()
+    if not n:
+        return line + "; nothing left undelivered"
+    why = []
+    if left.get("settling"):
+        why.append(f"{left['settling']} not due before the {int(wait.total_seconds())}s limit (alerts.settle; due by {msk_time(left.get('settling_until'))} MSK; raise --wait or alerts.crawl_wait)")
+    if left.get("retrying"):
+        why.append(f"{left['retrying']} retrying after a failed attempt (next by {msk_time(left.get('retry_at'))} MSK)")
+    if left.get("held"):
+        why.append(f"{left['held']} held by min_reprints/mayor_only filters (waiting for reprints)")
+    if left.get("digest"):
+        why.append(f"{left['digest']} waiting for their channel's digest")
+    return line + f"\nalerts left for the next run or the daemon: {n}: " + "; ".join(why)
 
 
 @app.command()
@@ -106,16 +156,19 @@ def run(
 @app.command()
 def sources(
     config: ConfigOption = DEFAULT_CONFIG,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON array instead of a table.")] = False,
+    fmt: Annotated[SourcesFormat, typer.Option("--format", "-f", help="table or json (one array).")] = SourcesFormat.table,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True, help="Same as --format json.")] = False,
+    wide: WideOption = False,
 ) -> None:
-    """List the configured sources with their crawl status (reads the database, never writes it)."""
-    settings = get_settings(config)
+    """List the configured sources with their crawl status (reads the database, never writes it; times in Moscow time)."""
+    settings = get_settings(config, database_only=True)
     health = {}
     if missing_sqlite(settings.database.url) is None:  # before the first crawl: the configured list only
         with database(settings) as store:
             health = {r.id: r for r in store.list_sources()}
     rows = []
-    for s in settings.sources:
+    # Without a config (only $MOSNEWS_DATABASE_URL) the sources stored in the database are listed.
+    for s in settings.sources or list(health.values()):
         h = health.get(s.id)
         rows.append({
             "id": s.id, "name": s.name, "okrug": s.okrug, "kind": s.kind, "url": s.url, "enabled": s.enabled,
@@ -124,15 +177,19 @@ def sources(
             "consecutive_failures": h.consecutive_failures if h else 0,
             "markup_changed": bool(h and h.markup_changed),
         })
-    if as_json:
+    if as_json or fmt is SourcesFormat.json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{'id':<22} {'okrug':<7} {'on':<3} {'last success (UTC)':<20} {'fails':>5}  last error")
+    from crawler.cli.query import msk_time
+
+    width = table_width(wide)
+    typer.echo(fit(f"{'id':<22} {'okrug':<7} {'on':<3} {'last success (MSK)':<18} {'fails':>5}  last error", width))
     for r in rows:
-        last = (r["last_success_at"] or "never")[:16].replace("T", " ")
-        err = (r["last_error"] or "")[:60] if r["consecutive_failures"] else ""
+        h = health.get(r["id"])
+        last = msk_time(h.last_success_at) if h and h.last_success_at else "never"
+        err = (r["last_error"] or "") if r["consecutive_failures"] else ""
         flag = " [markup changed?]" if r["markup_changed"] else ""
-        typer.echo(f"{r['id']:<22} {r['okrug']:<7} {'y' if r['enabled'] else 'n':<3} {last:<20} {r['consecutive_failures']:>5}  {err}{flag}")
+        typer.echo(fit(f"{r['id']:<22} {r['okrug']:<7} {'y' if r['enabled'] else 'n':<3} {last:<18} {r['consecutive_failures']:>5}  {err}{flag}", width))
     on = sum(r["enabled"] for r in rows)
     typer.echo(f"{len(rows)} sources configured, {on} enabled")
 
@@ -150,6 +207,11 @@ def probe(
     from crawler.parse.profiles import resolve_profile
 
     settings = get_settings(config) if config.exists() else Settings()
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        fail(f"not a web page URL: {url!r} (expected http:// or https://, e.g. https://arbat.mos.ru/presscenter/news/)", EXIT_CONFIG)
     try:
         label, prof = resolve_profile(profile, None, settings.profiles)
     except ConfigError as exc:

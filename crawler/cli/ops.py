@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, ConfigOption, database, get_settings
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, ConfigOption, WideOption, database, fit, get_settings, table_width
 from crawler.config import Settings, now_utc
 
 
@@ -48,7 +48,8 @@ def outbox_summary(store: Any) -> dict[str, Any]:
 
 def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, interval: timedelta | None = None) -> list[str]:
     """Flags of one source: ``failing``, ``error`` (a recent failure, not yet failing), ``markup-changed``,
-    ``silent``, ``stale`` (not crawled for 3 intervals + 1 hour: is the daemon running?), ``never-crawled``.
+    ``silent``, ``stale`` (not crawled for 3 intervals + 1 hour: is the daemon running?), ``never-crawled``,
+    ``never-succeeded`` (crawled, failed, and no crawl of it ever succeeded: a wrong URL, a blocked host).
     Those in :data:`ATTENTION` need attention."""
     op = settings.alerts.operator
     flags: list[str] = []
@@ -59,6 +60,8 @@ def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, i
     if st.consecutive_failures > 0:
         long_failing = st.last_success_at is not None and now - st.last_success_at >= op.failing_after
         flags.append("failing" if st.consecutive_failures >= failures or long_failing else "error")
+        if st.last_success_at is None:
+            flags.append("never-succeeded")
     if st.markup_changed:
         flags.append("markup-changed")
     if st.consecutive_failures == 0 and st.last_success_at is not None:
@@ -67,7 +70,7 @@ def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, i
     return flags
 
 
-ATTENTION = {"failing", "markup-changed", "silent", "stale"}
+ATTENTION = {"failing", "never-succeeded", "markup-changed", "silent", "stale"}
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -91,11 +94,12 @@ def status(
     config: ConfigOption = DEFAULT_CONFIG,
     fmt: Annotated[StatusFormat, typer.Option("--format", "-f", help="table or json (one object).")] = StatusFormat.table,
     failures: Annotated[int, typer.Option("--failures", min=1, help="Consecutive failed crawls that make a source 'failing'.")] = 3,
+    wide: WideOption = False,
 ) -> None:
     """Per-source crawl health and the alert backlog. Exit 1 when something needs attention (for cron/monitoring)."""
     from storage.queries import source_status
 
-    settings = get_settings(config)
+    settings = get_settings(config, database_only=True)
     now = now_utc()
     with database(settings, must_exist=True) as store:
         rows = source_status(store, now)
@@ -131,14 +135,17 @@ def status(
         typer.echo(json.dumps({"ok": not problems, "checked_at": _iso(now), "problems": problems, "sources": report, "alerts": alerts},
                               ensure_ascii=False, indent=2, default=str))
     else:
-        _print(report, alerts, problems, now, rows)
+        _print(report, alerts, problems, now, rows, table_width(wide))
     if problems:
         raise typer.Exit(EXIT_ATTENTION)
 
 
 def _problems(report: list[dict[str, Any]], alerts: dict[str, Any]) -> list[str]:
     out = []
-    labels = (("failing", "failing"), ("markup-changed", "markup seems changed"), ("silent", "silent (no new items)"),
+    crawled = [r for r in report if "never-crawled" not in r["flags"]]
+    if crawled and all(r["consecutive_failures"] > 0 for r in crawled):
+        out.append(f"all {len(crawled)} crawled source(s) are failing: is the network (or a proxy, or the parser) broken?")
+    labels = (("failing", "failing"), ("never-succeeded", "never crawled successfully"), ("markup-changed", "markup seems changed"), ("silent", "silent (no new items)"),
               ("stale", "not crawled recently (is the daemon running?)"))
     for flag, label in labels:
         ids = [r["id"] for r in report if flag in r["flags"]]
@@ -153,9 +160,9 @@ def _problems(report: list[dict[str, Any]], alerts: dict[str, Any]) -> list[str]
     return out
 
 
-def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[str], now: datetime, rows: list[Any]) -> None:
+def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[str], now: datetime, rows: list[Any], width: int | None = None) -> None:
     by_id = {r.id: r for r in rows}
-    typer.echo(f"{'source':<22} {'okrug':<6} {'last success':<12} {'fails':>5} {'24h':>4}  flags / last error")
+    typer.echo(fit(f"{'source':<22} {'okrug':<6} {'last success':<12} {'fails':>5} {'24h':>4}  flags / last error", width))
     for r in report:
         st = by_id.get(r["id"])
         last = _ago(st.last_success_at if st else None, now)
@@ -167,8 +174,8 @@ def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[
         if r.get("health_flags"):  # warnings of the last crawl (originals source: docs/originals.md)
             tail += f" [{' '.join(r['health_flags'])}]"
         if r["last_error"]:
-            tail += f"  {r['last_error'][:70]}"
-        typer.echo(f"{r['id'][:22]:<22} {r['okrug'][:6]:<6} {last:<12} {r['consecutive_failures']:>5} {r['items_last_day']:>4}  {tail}".rstrip())
+            tail += f"  {r['last_error'] if width is None else r['last_error'][:300]}"
+        typer.echo(fit(f"{r['id'][:22]:<22} {r['okrug'][:6]:<6} {last:<12} {r['consecutive_failures']:>5} {r['items_last_day']:>4}  {tail}".rstrip(), width))
     typer.echo(
         f"\nalerts: {alerts.get('pending', 0)} pending, {alerts.get('delivered', 0)} delivered, {alerts.get('dead', 0)} dead"
         + (f"; {alerts['outbox_pending']} event(s) not yet fanned out" if alerts.get("outbox_pending") else "")

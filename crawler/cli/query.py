@@ -19,7 +19,7 @@ from typing import IO, Annotated, Any, Optional
 import typer
 
 from crawler.cli.app import app
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, database, fail, get_settings
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_CONFIG, ConfigOption, WideOption, database, fail, fit, get_settings, table_width
 from crawler.config import now_utc, parse_duration
 from crawler.errors import StorageError
 
@@ -59,8 +59,9 @@ def moscow() -> tzinfo:
         return timezone(timedelta(hours=3), "MSK")
 
 
-def parse_since(value: str, now: datetime) -> datetime:
-    """``--since``: a duration back from ``now`` (``24h``, ``7d``, ``90m``) or an ISO date/datetime.
+def parse_since(value: str, now: datetime, *, param: str = "--since") -> datetime:
+    """``--since`` / ``--until``: ``today`` or ``yesterday`` (Moscow midnight), a duration back from
+    ``now`` (``24h``, ``7d``, ``90m``) or an ISO date/datetime.
 
     A date means its midnight in Moscow; a datetime without an offset is Moscow time.
 
@@ -68,6 +69,10 @@ def parse_since(value: str, now: datetime) -> datetime:
         typer.BadParameter: on anything else.
     """
     v = value.strip()
+    day = {"today": 0, "yesterday": 1}.get(v.casefold())
+    if day is not None:
+        midnight = datetime.combine(now.astimezone(moscow()).date() - timedelta(days=day), time(0), tzinfo=moscow())
+        return midnight.astimezone(timezone.utc)
     try:
         d = parse_duration(v)
         if d.total_seconds() >= 0:
@@ -80,12 +85,41 @@ def parse_since(value: str, now: datetime) -> datetime:
         dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
         return (dt if dt.tzinfo else dt.replace(tzinfo=moscow())).astimezone(timezone.utc)
     except ValueError:
-        raise typer.BadParameter(f"expected a duration like 24h or 7d, or an ISO date/datetime, got {value!r}", param_hint="--since") from None
+        raise typer.BadParameter(f"expected today, yesterday, a duration like 24h or 7d, or an ISO date/datetime, got {value!r}", param_hint=param) from None
 
 
-SinceOption = Annotated[Optional[str], typer.Option("--since", help="Only stories published since: a duration (24h, 7d) or an ISO date/datetime (Moscow time unless an offset is given).")]
-OkrugOption = Annotated[Optional[list[str]], typer.Option("--okrug", help="Only stories reprinted in this okrug, e.g. ЦАО (repeatable).")]
+SinceOption = Annotated[Optional[str], typer.Option("--since", help="Only stories published since: today, yesterday, a duration (24h, 7d) or an ISO date/datetime (Moscow time unless an offset is given).")]
+UntilOption = Annotated[Optional[str], typer.Option("--until", help="Only stories published before: today, yesterday, a duration back (24h) or an ISO date/datetime (Moscow time).")]
+OkrugOption = Annotated[Optional[list[str]], typer.Option("--okrug", help="Only stories reprinted in this okrug, e.g. ЦАО (any case; repeatable).")]
 SourceOption = Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Only stories reprinted by this source id (repeatable).")]
+
+
+def resolve_filters(store: Any, okrugs: list[str] | None, sources: list[str] | None) -> tuple[list[str], list[str]]:
+    """``--okrug`` / ``--source`` values checked against the sources in the database.
+
+    Okrugs match case-insensitively («цао» is ЦАО) and come back in their stored spelling;
+    source ids match exactly, else case-insensitively. An unknown value exits 2 with the known ones
+    (a typo would otherwise return nothing, silently).
+    """
+    rows = store.list_sources()
+    known_okrugs = {r.okrug.casefold(): r.okrug for r in rows if r.okrug}
+    known_ids = {r.id for r in rows}
+    folded_ids = {i.casefold(): i for i in known_ids}
+    out_o: list[str] = []
+    for o in okrugs or ():
+        hit = known_okrugs.get(o.strip().casefold())
+        if hit is None:
+            fail(f"--okrug: unknown okrug {o!r}; known: {', '.join(sorted(set(known_okrugs.values()))) or 'none (no sources yet)'}", EXIT_CONFIG)
+        out_o.append(hit)
+    out_s: list[str] = []
+    for sid in sources or ():
+        hit = sid if sid in known_ids else folded_ids.get(sid.strip().casefold())
+        if hit is None:
+            shown = sorted(known_ids)
+            listing = ", ".join(shown[:40]) + (f", … ({len(shown)} in all; see mosnews sources)" if len(shown) > 40 else "")
+            fail(f"--source: unknown source id {sid!r}; known: {listing or 'none (no sources yet)'}", EXIT_CONFIG)
+        out_s.append(hit)
+    return out_o, out_s
 
 
 def msk_time(dt: datetime | None) -> str:
@@ -115,18 +149,22 @@ def _okrugs(okrugs: list[str], width: int = 14, first: str | None = None) -> str
     return ",".join(shown)
 
 
-def _print_table(rels: list[Any], *, score: list[float] | None = None, okrug: str | None = None) -> None:
-    """The releases table; ``score``: full-text relevance per row (higher is a better match)."""
+def _print_table(rels: list[Any], *, score: list[float] | None = None, okrug: str | None = None, wide: bool = False) -> None:
+    """The releases table, cut to the terminal width (titles and URLs end in «…»; ``wide``: whole rows);
+    ``score``: full-text relevance per row (higher is a better match)."""
     if not rels:
         typer.echo("no stories found", err=True)
         return
+    width = table_width(wide)
     rel = "  [relevance]" if score is not None else ""
-    typer.echo(f"{'story':>6}  {'published (MSK)':<16}  {'reprints':>8}  {'okrugs':<14}  title / canonical URL{rel}")
+    typer.echo(fit(f"{'story':>6}  {'published (MSK)':<16}  {'reprints':>8}  {'okrugs':<14}  title / canonical URL{rel}", width))
     for i, r in enumerate(rels):
         extra = f"  [{score[i]:.2f}]" if score is not None else ""
-        typer.echo(f"{r.story_id:>6}  {msk_time(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {_okrugs(r.okrugs, first=okrug):<14}  {_clip(r.title, 90)}{extra}")
+        head = f"{r.story_id:>6}  {msk_time(r.published_at or r.first_seen_at):<16}  {r.reprint_count:>8}  {_okrugs(r.okrugs, first=okrug):<14}  "
+        title = r.title if width is None else _clip(r.title, max(10, width - len(head) - len(extra)))
+        typer.echo(fit(head + title + extra, width))
         original = getattr(r, "original_url", None)
-        typer.echo(f"{'':>6}  {'':<16}  {'':>8}  {'':<14}  " + (f"original: {original}" if original else (r.canonical_url or "-")))
+        typer.echo(fit(f"{'':>6}  {'':<16}  {'':>8}  {'':<14}  " + (f"original: {original}" if original else (r.canonical_url or "-")), width))
 
 
 def _csv_value(v: Any) -> Any:
@@ -158,15 +196,19 @@ def releases(
     limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="At most this many stories (0: all).")] = 50,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table, json (one array) or csv.")] = TableFormat.table,
     originals_only: OriginalsOnlyOption = False,
+    until: UntilOption = None,
+    wide: WideOption = False,
 ) -> None:
     """New stories (releases), newest first, with canonical URL, the Mayor's original and reprint count."""
     from storage import queries
 
-    settings = get_settings(config)
+    settings = get_settings(config, database_only=True)
     since_at = parse_since(since, now_utc()) if since else None
+    until_at = parse_since(until, now_utc(), param="--until") if until else None
     with database(settings, must_exist=True) as store:
+        okrug, source = resolve_filters(store, okrug, source)
         ids = [sid for sid, _ in _search_ids(store, search, 10_000)] if search else None
-        rels = queries.releases(store, since=since_at, okrugs=okrug or (), sources=source or (), story_ids=ids, limit=limit or None,
+        rels = queries.releases(store, since=since_at, until=until_at, okrugs=okrug, sources=source, story_ids=ids, limit=limit or None,
                                 originals_only=originals_only)
     rows = [r.to_json() for r in rels]
     if fmt is TableFormat.json:
@@ -177,7 +219,7 @@ def releases(
         for row in rows:
             w.writerow({k: _csv_value(v) for k, v in row.items()})
     else:
-        _print_table(rels, okrug=okrug)
+        _print_table(rels, okrug=okrug[0] if okrug else None, wide=wide)
 
 
 @app.command()
@@ -187,11 +229,12 @@ def search(
     since: SinceOption = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many stories.")] = 20,
     fmt: Annotated[SearchFormat, typer.Option("--format", "-f", help="table or json (one array, best match first).")] = SearchFormat.table,
+    wide: WideOption = False,
 ) -> None:
     """Full-text search over stories (title and canonical text), best match first."""
     from storage import queries
 
-    settings = get_settings(config)
+    settings = get_settings(config, database_only=True)
     since_at = parse_since(since, now_utc()) if since else None
     with database(settings, must_exist=True) as store:
         score = dict(_search_ids(store, text, limit if since_at is None else 10_000))
@@ -200,7 +243,7 @@ def search(
     if fmt is SearchFormat.json:
         typer.echo(json.dumps([{**r.to_json(), "score": round(score[r.story_id], 6)} for r in rels], ensure_ascii=False, indent=2))
     else:
-        _print_table(rels, score=[score[r.story_id] for r in rels])
+        _print_table(rels, score=[score[r.story_id] for r in rels], wide=wide)
 
 
 def _export_rows(exports: Iterator[Any]) -> Iterator[dict[str, Any]]:
@@ -259,20 +302,23 @@ def export(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
     no_text: Annotated[bool, typer.Option("--no-text", help="Leave out each reprint's lead and body text.")] = False,
     originals_only: OriginalsOnlyOption = False,
+    until: UntilOption = None,
 ) -> None:
     """Export stories with every reprint (newest first)."""
     from storage import queries
 
-    settings = get_settings(config)
+    settings = get_settings(config, database_only=True)
     since_at = parse_since(since, now_utc()) if since else None
+    until_at = parse_since(until, now_utc(), param="--until") if until else None
     with database(settings, must_exist=True) as store:
+        okrug, source = resolve_filters(store, okrug, source)
         try:
             out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         except OSError as exc:
             fail(f"--output: cannot write {output}: {exc.strerror or exc}", EXIT_CONFIG)
         try:
-            objs = _export_rows(queries.iter_story_exports(store, since=since_at, okrugs=okrug or (), sources=source or (), with_text=not no_text,
-                                                                      originals_only=originals_only))
+            objs = _export_rows(queries.iter_story_exports(store, since=since_at, until=until_at, okrugs=okrug, sources=source, with_text=not no_text,
+                                                          originals_only=originals_only))
             n = write_export(out, objs, fmt, with_text=not no_text)
         finally:
             if output:

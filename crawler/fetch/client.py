@@ -18,7 +18,7 @@ import httpx
 from crawler import metrics
 from crawler.config import FetchSettings
 from crawler.errors import FetchError, PermanentFetchError, TransientFetchError
-from crawler.fetch.pinning import pinned_transport
+from crawler.fetch.hostpool import PerHostTransport
 from crawler.fetch.politeness import RobotsCache, Slots
 from crawler.fetch.retry import backoff_delay, classify_status, parse_retry_after
 from crawler.netpolicy import OriginPolicy
@@ -49,8 +49,9 @@ class Fetcher:
         )
         limits = httpx.Limits(max_connections=settings.max_connections, max_keepalive_connections=settings.max_connections)
         if transport is None:
-            # Connections go to the addresses the address policy checked (crawler/fetch/pinning.py).
-            transport = pinned_transport(limits, _POLICY.get)
+            # One small pool per origin (crawler/fetch/hostpool.py); connections go to the
+            # addresses the address policy checked (crawler/fetch/pinning.py).
+            transport = PerHostTransport(per_host=settings.per_host, max_connections=settings.max_connections, current_policy=_POLICY.get)
         self.client = httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent, "Accept-Language": "ru,en;q=0.5"},
             timeout=timeout,
@@ -127,7 +128,8 @@ class Fetcher:
                     cap=self.settings.max_backoff.total_seconds(),
                     retry_after=exc.retry_after,
                 )
-                log.info("retrying %s in %.2fs after: %s (attempt %d/%d)", url, wait, exc, attempt, attempts)
+                # DEBUG: the source's failure is logged once per failure streak by the pipeline.
+                log.debug("retrying %s in %.2fs after: %s (attempt %d/%d)", url, wait, exc, attempt, attempts)
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -74,7 +74,11 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
 
 def pinned_transport(limits: httpx.Limits, current: Callable[[], OriginPolicy | None]) -> httpx.AsyncHTTPTransport:
     """An ``httpx.AsyncHTTPTransport`` (no proxies from the environment) whose connections are pinned."""
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    return pin(httpx.AsyncHTTPTransport(limits=limits, trust_env=False), current)
+
+
+def pin(transport: httpx.AsyncHTTPTransport, current: Callable[[], OriginPolicy | None]) -> httpx.AsyncHTTPTransport:
+    """Pin an existing transport's connections (see module doc); returns it."""
     pool = getattr(transport, "_pool", None)
     inner = getattr(pool, "_network_backend", None)
     if pool is not None and inner is not None:

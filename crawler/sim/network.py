@@ -93,6 +93,9 @@ class SimNetwork:
 
             self.mayor = MayorReplica(self, no_original_share=no_original_share, late_original_share=late_original_share)
             self._faults[MAYOR_ID] = []
+        #: Seconds (wall clock) added before every response of every site, whatever its status
+        #: (200, 304, robots.txt, errors): a network round trip for benchmarks.
+        self.latency: float = 0.0
         with self._lock:
             self.timeline.ensure(self.now)
 

@@ -140,8 +140,9 @@ def make_app(net: "SimNetwork", addr_to_site: dict[tuple, str], reg: _Registry):
                 await asyncio.sleep(0)
             _account(net, site_id, scope, path, query, 0, 0)
             return
-        if reply.action == "delay":
-            await asyncio.sleep(reply.params["seconds"])
+        pause = net.latency + (reply.params["seconds"] if reply.action == "delay" else 0.0)
+        if pause > 0:
+            await asyncio.sleep(pause)
         body = b"" if scope["method"] == "HEAD" else reply.body
         length = reply.content_length if reply.content_length is not None else len(reply.body)
         headers = [(b"server", b"nginx")] + [(k.lower().encode(), v.encode("latin-1")) for k, v in reply.headers]

@@ -108,9 +108,22 @@ _LOCAL = (
 )
 
 
-def make_local(rng: random.Random, site_name: str) -> tuple[str, str]:
-    """A purely local news item for one site: ``(title, text)``; text paragraphs joined by a blank line."""
+#: How a prefecture's local news says what an uprava's says of its district.
+_OKRUG_WORDING = (("главы управы района {d}", "префекта округа"), ("Управа района {d}", "Префектура округа"),
+                  ("ГБУ «Жилищник района {d}»", "ГБУ «Жилищник» округа"), ("в районе {d}", "в округе"),
+                  ("В районе {d}", "В округе"), ("района {d}", "округа"), ("главы управы", "префекта"),
+                  ("сотрудники управы", "сотрудники префектуры"), ("грамоты управы", "грамоты префектуры"),
+                  ("районный турнир", "окружной турнир"), ("родному району", "родному округу"))
+
+
+def make_local(rng: random.Random, site_name: str, site_kind: str = "uprava") -> tuple[str, str]:
+    """A purely local news item for one site: ``(title, text)``; text paragraphs joined by a blank line.
+    A prefecture's (``site_kind="prefecture"``) speaks of its okrug, not of «района Префектура …»."""
     title, paras = rng.choice(_LOCAL)
+    if site_kind == "prefecture":
+        for a, b in _OKRUG_WORDING:
+            title = title.replace(a, b)
+            paras = [p.replace(a, b) for p in paras]
     vals = {"d": site_name, "place": rng.choice(vocab.LOCAL_PLACES),
             "street": rng.choice(vocab.STREETS_PREP), "n": rng.randint(8, 160)}
     t = title.format(**vals)

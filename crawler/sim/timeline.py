@@ -59,7 +59,7 @@ class Page:
         if self._content is None:
             rng = random.Random(self.seed)
             if self.release is None:
-                title, text = make_local(rng, self.site_name)
+                title, text = make_local(rng, self.site_name, self.site_kind)
                 self._content = (title, tuple(text.split("\n\n")))
             else:
                 title, paras = reprint(self.release, self.kind, self.site_name, self.site_kind, rng)

@@ -31,3 +31,24 @@ def test_edge_cases() -> None:
     assert story_title(["", "  "]) == ""
     only = "Управа района Капотня напоминает о правилах пожарной безопасности"
     assert story_title([only, only]) == only  # nothing better: keep the district's own
+
+
+def test_mayors_headline_quoted_by_an_angled_title_wins() -> None:
+    # The Mayor's headline names a district itself; the angled title quotes it after its prefix.
+    mayor = "Собянин: в районе Куркино открылась новая школа на 800 мест"
+    titles = [
+        "Жителей района Куркино касается: в районе Куркино открылась новая школа на 800 мест",
+        mayor,
+        "Жителей района Куркино касается: в районе Куркино открылась новая школа на 800 мест",
+        "Для жителей округа: в районе Куркино открылась новая школа на 800 мест",
+    ]
+    assert story_title(titles) == mayor
+
+
+def test_okrug_angle_is_set_aside() -> None:
+    titles = [
+        "Для жителей округа: в Москве откроют ещё пять станций метро",
+        "Для жителей округа: в Москве откроют ещё пять станций метро",
+        "Пять новых станций метро откроют до конца года",
+    ]
+    assert story_title(titles) == "Пять новых станций метро откроют до конца года"

@@ -58,7 +58,7 @@ def test_parse_since():
     import typer
 
     with pytest.raises(typer.BadParameter):
-        parse_since("yesterday", now)
+        parse_since("the day before", now)
 
 
 def test_releases_json_is_one_stable_array(cfg):

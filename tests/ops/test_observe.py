@@ -110,7 +110,7 @@ async def test_healthz_and_metrics(sqlite_store):
         async with httpx.AsyncClient() as c:
             r = await c.get(base + "/healthz")
             assert r.status_code == 200
-            assert r.json() == {"status": "ok", "scheduler": True, "database": True}
+            assert r.json() == {"status": "ok", "scheduler": True, "database": True, "sources": True}
             state["ready"] = False
             r = await c.get(base + "/healthz")
             assert r.status_code == 503 and r.json()["status"] == "unavailable" and r.json()["scheduler"] is False
@@ -151,3 +151,41 @@ async def test_cancel_stops_the_server(sqlite_store):
     with pytest.raises(httpx.ConnectError):
         async with httpx.AsyncClient() as c:
             await c.get(base + "/healthz")
+
+
+async def test_healthz_fails_when_every_crawled_source_fails(sqlite_store):
+    from datetime import datetime, timezone
+
+    from storage.intents import CrawlOutcome, SourceRow
+
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    sqlite_store.sync_sources([SourceRow("arbat", "Арбат", "ЦАО", "uprava", "http://127.0.0.1:9/a/", True),
+                               SourceRow("tagan", "Таганский", "ЦАО", "uprava", "http://127.0.0.1:9/t/", True)])
+    stop, task, base = await _serving(sqlite_store, lambda: True)
+    try:
+        async with httpx.AsyncClient() as c:
+            assert (await c.get(base + "/healthz")).status_code == 200  # nothing crawled yet
+            sqlite_store.record_crawl(CrawlOutcome("arbat", at, error="ConnectError"))
+            sqlite_store.record_crawl(CrawlOutcome("tagan", at, error="ConnectError"))
+            r = await c.get(base + "/healthz")
+            assert r.status_code == 503 and r.json()["sources"] is False and "all 2 crawled source(s) are failing" in r.json()["error"]
+            sqlite_store.record_crawl(CrawlOutcome("tagan", at))
+            assert (await c.get(base + "/healthz")).status_code == 200  # one works: `mosnews status` tells which fail
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_daemon_that_cannot_bind_its_port_does_not_start(sqlite_store):
+    from crawler.config import settings_from_dict
+    from crawler.daemon import Daemon
+
+    taken = bind_socket("127.0.0.1", 0)
+    try:
+        settings = settings_from_dict({"server": {"port": taken.getsockname()[1]}}, env={})
+        daemon = Daemon(settings, sqlite_store)
+        with pytest.raises(ConfigError, match="server: cannot listen on 127.0.0.1"):
+            await asyncio.wait_for(daemon.run(), 30)
+        assert daemon.scheduler is None  # nothing was scheduled
+    finally:
+        taken.close()
