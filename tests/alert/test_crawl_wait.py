@@ -28,7 +28,7 @@ def test_crawl_waits_for_settling_alerts_and_sends_them_all(tmp_path: Path, rece
     since = net.now.date() - timedelta(days=1)
     with net.start_in_thread() as running:
         settings = sim_settings(tmp_path / "m.db", running.sources, since,
-                                alerts={"first_run": "send", "settle": "2s", "crawl_wait": "2m",
+                                alerts={"first_run": "send", "settle": "2s", "crawl_wait": "2m", "allow_private_targets": True,
                                         "webhooks": [{"url": receiver.url, "secret": SECRET, "timeout": "5s"}]})
         store = open_store(settings.database.url)
         try:
@@ -47,7 +47,7 @@ def test_crawl_says_what_it_left_and_why(tmp_path: Path, receiver) -> None:
     since = net.now.date() - timedelta(days=1)
     with net.start_in_thread() as running:
         settings = sim_settings(tmp_path / "m.db", running.sources, since,
-                                alerts={"first_run": "send", "settle": "1h",
+                                alerts={"first_run": "send", "settle": "1h", "allow_private_targets": True,
                                         "webhooks": [{"url": receiver.url, "secret": SECRET, "timeout": "5s"}]})
         store = open_store(settings.database.url)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpcore
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -33,8 +34,10 @@ class RecordingBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-def _recorder(f: Fetcher) -> RecordingBackend:
-    backend = f.client._transport._pool._network_backend  # type: ignore[attr-defined]
+def _recorder(f: Fetcher, url: str) -> RecordingBackend:
+    """Record the connections of the pool the fetcher's per-origin transport uses for ``url``."""
+    pool = f.client._transport._pool(httpx.URL(url))  # type: ignore[attr-defined]
+    backend = pool._pool._network_backend
     assert isinstance(backend, PinnedBackend)
     rec = RecordingBackend(backend.inner)
     backend.inner = rec
@@ -59,7 +62,7 @@ async def test_connects_to_the_checked_address(site: int) -> None:
 
     policy = OriginPolicy(f"http://news.pin.test:{site}/news/", resolver=resolver)
     async with Fetcher(FetchSettings(delay="0ms", retries=1, respect_robots=False)) as f:
-        rec = _recorder(f)
+        rec = _recorder(f, f"http://news.pin.test:{site}/news/")
         res = await f.fetch(f"http://news.pin.test:{site}/news/", policy=policy)
     assert res.content == b"pinned"
     assert rec.connects == [("127.0.0.2", site)]
@@ -77,7 +80,7 @@ async def test_rebinding_after_the_check_is_refused_at_connect(site: int, monkey
 
     policy = OriginPolicy(f"http://news.pin.test:{site}/news/", [f"http://cdn.pin.test:{site}"], resolver=resolver)
     async with Fetcher(FetchSettings(delay="0ms", retries=1, respect_robots=False)) as f:
-        rec = _recorder(f)
+        rec = _recorder(f, f"http://cdn.pin.test:{site}/x")
         with pytest.raises(RefusedURLError, match="10.9.9.9"):
             await f.fetch(f"http://cdn.pin.test:{site}/x", policy=policy)
     assert rec.connects == []
