@@ -80,7 +80,8 @@ def cluster_records(records: Iterable[dict], settings: DedupSettings) -> list[di
             yield from zip((d.id for d in chunk), fz.featurize(chunk))
 
     story = assign_stories(Detector(settings, evict=False), featurised())
-    return [{"id": d.id, "story_id": story[d.id]} for d in docs]
+    # ids are compared as strings but written back as given (a numeric id 4 stays 4)
+    return [{"id": r["id"], "story_id": story[d.id]} for r, d in zip(recs, docs)]
 
 
 def publication_order(docs: list[Doc]) -> list[int]:

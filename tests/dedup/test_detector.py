@@ -109,3 +109,11 @@ def test_cluster_jsonl(tmp_path, settings):
     for i in range(3):
         assert sid[f"o{i}"] == sid[f"t{i}"]
     assert len({sid["o0"], sid["o1"], sid["o2"]}) == 3
+
+
+def test_cluster_writes_ids_back_as_given(settings):
+    from crawler.dedup import cluster_records
+
+    title, body = RELEASES[0]
+    out = cluster_records([{"id": 4, "title": title, "text": body, "published_at": "2025-03-04"}, {"id": "4a", "title": title, "text": body}], settings)
+    assert [o["id"] for o in out] == [4, "4a"] and out[0]["story_id"] == out[1]["story_id"]
