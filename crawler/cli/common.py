@@ -34,14 +34,15 @@ def get_settings(path: Path, *, database_only: bool = False) -> Settings:
     """Load the config or exit 2 with one clear message (never a traceback); its secrets are
     registered for log redaction (:func:`crawler.redact.protect_settings`).
 
-    ``database_only``: for commands that only query the database — when ``path`` does not exist
-    and ``$MOSNEWS_DATABASE_URL`` is set, run on the defaults with that database
+    ``database_only``: for commands that only query the database — when the default
+    ``config.yaml`` does not exist and ``$MOSNEWS_DATABASE_URL`` is set, run on the defaults with that database
     (``MOSNEWS_DATABASE_URL=… mosnews releases`` works from any directory).
     """
     from crawler.redact import protect_settings
 
     url = os.environ.get("MOSNEWS_DATABASE_URL")
-    if database_only and url and not path.exists():
+    # only the default config may be absent: a --config path given by hand that does not exist is a typo
+    if database_only and url and not path.exists() and path == DEFAULT_CONFIG:
         try:
             settings = settings_from_dict({"database": {"url": url}}, env={}, origin="$MOSNEWS_DATABASE_URL")
         except ConfigError as exc:
