@@ -535,8 +535,14 @@ class Pipeline:
                     runs.append([d, d])
             started = time.monotonic()
             moved = 0
-            for a, b in runs:
-                stats = await asyncio.to_thread(settle, self.store, self.settings, a, b)
+            for k, (a, b) in enumerate(runs):
+                try:
+                    stats = await asyncio.to_thread(settle, self.store, self.settings, a, b)
+                except StorageError as exc:  # nothing of this run was written: try again after the next crawl
+                    log.error("settling days %d..%d failed, will retry after the next crawl: %s", a, b, exc)
+                    for x, y in runs[k:]:
+                        self.detector.disorder.update(d for d in days if x <= d <= y)
+                    return
                 moved += stats["moved"]
             log.info(
                 "settled %d day(s) of articles that arrived out of order in publication order: %d article(s) changed story (%.1f s)",

@@ -110,3 +110,39 @@ def test_a_site_down_during_the_backfill_joins_its_stories_when_it_comes_back(tm
     (p, r), (po, ro) = pairwise(truth, got), pairwise(truth, off)
     assert abs(p - po) <= 0.01 and abs(r - ro) <= 0.01, ((p, r), (po, ro))
     store.close()
+
+
+def test_a_failed_settle_keeps_its_days_for_the_next_crawl(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import crawler.recluster as recluster_mod
+    from crawler.errors import StorageError
+
+    real = recluster_mod.settle
+    calls: list[tuple[int, int]] = []
+
+    def failing(store, settings, a, b):  # type: ignore[no-untyped-def]
+        calls.append((a, b))
+        raise StorageError("database is locked (simulated)")
+
+    net = SimNetwork(sites=4, seed=SEED, backlog_days=3, reprint_share=0.6)
+    with net.start_in_thread() as running:
+        settings = sim_settings(tmp_path / "f.db", running.sources, net.now.date() - timedelta(days=3))
+        store = open_store(settings.database.url)
+
+        async def run() -> tuple[set[int], set[int]]:
+            pipe = Pipeline(settings, store, clock=lambda: net.now)
+            await pipe.open()
+            try:
+                monkeypatch.setattr(recluster_mod, "settle", failing)
+                reports = await pipe.crawl(settings.enabled_sources())
+                assert all(r.ok for r in reports)  # the crawl itself is not failed by the settle
+                kept = set(pipe.detector.disorder)
+                monkeypatch.setattr(recluster_mod, "settle", real)
+                await pipe.crawl(settings.enabled_sources())
+                return kept, set(pipe.detector.disorder)
+            finally:
+                await pipe.aclose()
+
+        kept, after = asyncio.run(run())
+    assert calls and kept, "the backfill arrived out of order and its days were kept after the failure"
+    assert after == set()  # settled on the next crawl
+    store.close()
