@@ -277,8 +277,24 @@ def create_app(
         return str(request.base_url).rstrip("/")
 
     def filters_of(request: Request) -> tuple[Filters, list[str]]:
-        """The filter state of the query string, and the values that were ignored."""
-        return Filters.from_params(request.query_params)
+        """The filter state of the query string, and the values that were ignored (Russian
+        messages): malformed values, and okrugs or sources this database does not know (okrugs
+        match in any case, as in the CLI)."""
+        f, errors = Filters.from_params(request.query_params)
+        if not f.okrugs and not f.sources:
+            return f, errors
+        okrugs, sources = choices()
+        known = {o.casefold(): o for o in okrugs}
+        kept = []
+        for o in f.okrugs:
+            if o.casefold() in known:
+                kept.append(known[o.casefold()])
+            else:
+                errors.append(f"округ «{o[:40]}» неизвестен; известные: {', '.join(okrugs)}")
+        ids = {src["id"] for src in sources}
+        unknown = [x for x in f.sources if x not in ids]
+        errors.extend(f"источник «{x[:40]}» неизвестен (список — на странице «Источники»)" for x in unknown)
+        return dataclasses.replace(f, okrugs=tuple(dict.fromkeys(kept)), sources=tuple(x for x in f.sources if x in ids)), errors
 
     # --- pages -----------------------------------------------------------------
 

@@ -109,6 +109,8 @@ class Filters:
             except ValueError:
                 errors.append(f"{label}: ожидается число, получено «{v[:40]}»")
                 return default
+            if not lo <= n <= hi:
+                errors.append(f"{label}: ожидается число от {lo} до {hi}, получено {n}")
             return max(lo, min(hi, n))
 
         before = None

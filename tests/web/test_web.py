@@ -362,3 +362,17 @@ def test_bad_filter_values_are_reported_not_fatal(web: Served) -> None:
     assert httpx.get(web.url + "/", params={"before": "garbage"}).status_code == 200
     head = httpx.head(web.url + "/feed.atom")
     assert head.status_code == 200 and head.headers["etag"]
+
+
+def test_unknown_okrug_or_source_and_out_of_range_limit_are_errors(web: Served) -> None:
+    """As in the CLI: okrugs match in any case; an unknown okrug or source, or a limit outside
+    1..200, is reported (400 on the API, a message on the page) instead of an empty result."""
+    lower = httpx.get(web.url + "/api/releases", params={"okrug": "цао", "limit": 200})
+    upper = httpx.get(web.url + "/api/releases", params={"okrug": "ЦАО", "limit": 200})
+    assert lower.status_code == upper.status_code == 200 and lower.json() == upper.json()
+    for params in ({"okrug": "XYZ"}, {"source": "nosuch"}, {"limit": 0}):
+        api = httpx.get(web.url + "/api/releases", params=params)
+        assert api.status_code == 400, params
+        assert any(("неизвестен" in e) or ("от 1 до" in e) for e in api.json()["errors"]), api.json()
+    page = httpx.get(web.url + "/", params={"okrug": "XYZ"})
+    assert page.status_code == 200 and "округ «XYZ» неизвестен" in page.text
