@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import ipaddress
 import json
 import logging
 import socket
@@ -32,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from datetime import datetime, timezone
 from typing import IO, Any, TypeVar
 
-from crawler.config import LoggingSettings, ServerSettings
+from crawler.config import LoggingSettings, ServerSettings, host_is_loopback
 from crawler.errors import ConfigError
 
 _SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar("mosnews_source", default=None)
@@ -243,14 +242,8 @@ def make_app(store: Any, ready: Callable[[], bool], problems: Callable[[], dict[
     return Starlette(routes=[Route("/healthz", healthz), Route("/metrics", metrics)])
 
 
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and 127.0.0.0/8 / ``::1`` addresses."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+#: True for ``localhost`` and 127.0.0.0/8 / ``::1`` addresses (the config's own check).
+is_loopback = host_is_loopback
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -302,8 +295,6 @@ async def serve_http(
     """
     if not settings.enabled:
         return
-    import uvicorn
-
     if not is_loopback(settings.host):
         log.warning("health/metrics endpoint listens on a non-loopback address", extra={"host": settings.host})
     if sock is None:
@@ -319,15 +310,32 @@ async def serve_http(
                         "put a TLS reverse proxy in front (docs/web.md)", extra={"host": settings.host})
     else:
         asgi = make_app(store, ready, problems)
+    await run_asgi(asgi, sock, stop, bound=bound, what="health/metrics endpoint", path="/healthz")
+
+
+async def run_asgi(
+    asgi: Any, sock: socket.socket, stop: asyncio.Event, *, bound: Callable[[str, int], None] | None = None,
+    what: str, path: str = "/", quiet: bool = True,
+) -> None:
+    """Serve ``asgi`` with uvicorn on the bound ``sock`` inside the current event loop until
+    ``stop`` is set (or the server ends), then close the socket.
+
+    Logs ``"<what> listening"`` with the URL of ``path`` and calls ``bound(host, port)`` once the
+    server accepts connections. ``quiet``: leave the process's signal handlers alone (the daemon
+    owns SIGINT/SIGTERM); otherwise uvicorn handles them. Raises what the server raised at start.
+    """
+    import uvicorn
+
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(asgi, log_config=None, access_log=False, lifespan="off", host=host, port=port)
-    server = _QuietServer(config)
+    server = _QuietServer(config) if quiet else uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]), name="mosnews-http")
     try:
         while not server.started and not task.done():
             await asyncio.sleep(0.01)
         if task.done():
             task.result()
-        log.info("health/metrics endpoint listening", extra={"url": f"http://{host}:{port}/healthz"})
+        log.info(f"{what} listening", extra={"url": f"http://{host}:{port}{path}"})
         if bound is not None:
             bound(host, port)
         stop_wait = asyncio.create_task(stop.wait())
@@ -358,6 +366,6 @@ def _QuietServer(config: Any) -> Any:  # noqa: N802 (factory named like the clas
 
 
 __all__ = [
-    "JsonFormatter", "SourceAdapter", "TextFormatter", "bind_socket", "is_loopback", "make_app", "progress",
+    "JsonFormatter", "SourceAdapter", "TextFormatter", "bind_socket", "is_loopback", "make_app", "progress", "run_asgi",
     "serve_http", "setup_logging", "source_context", "source_logger",
 ]

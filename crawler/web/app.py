@@ -531,10 +531,8 @@ async def serve_web(
     Raises:
         ConfigError: the address cannot be bound, or a non-loopback address has no credentials.
     """
-    import uvicorn
-
     from crawler.errors import ConfigError
-    from crawler.observe import bind_socket
+    from crawler.observe import bind_socket, run_asgi
 
     if not host_is_loopback(settings.host):
         if settings.auth is None:
@@ -542,32 +540,16 @@ async def serve_web(
         log.warning("web interface listens on a non-loopback address: put a TLS reverse proxy in front (HTTP Basic "
                     "sends the password in clear)", extra={"host": settings.host})
     sock = bind_socket(settings.host, settings.port)
-    host, port = sock.getsockname()[:2]
     stop = stop or asyncio.Event()
-    config = uvicorn.Config(create_app(store, settings), log_config=None, access_log=False, lifespan="off", host=host, port=port)
-    server = uvicorn.Server(config)
     fts_task = asyncio.create_task(_refresh_fts_forever(store, stop))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        while not server.started and not task.done():
-            await asyncio.sleep(0.01)
-        if task.done():
-            task.result()
-        log.info("web interface listening", extra={"url": f"http://{host}:{port}/"})
-        if bound is not None:
-            bound(host, port)
-        stop_wait = asyncio.create_task(stop.wait())
-        await asyncio.wait({task, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
-        stop_wait.cancel()
+        # uvicorn handles SIGINT/SIGTERM here: this command owns the process
+        await run_asgi(create_app(store, settings), sock, stop, bound=bound, what="web interface", quiet=False)
     finally:
         stop.set()
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await task
         fts_task.cancel()
         with contextlib.suppress(BaseException):
             await fts_task
-        sock.close()
 
 
 __all__ = ["create_app", "describe", "highlight", "not_modified", "serve_web"]
