@@ -48,20 +48,27 @@ class Release:
     original_published_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The stable JSON object (format version 1, see ``docs/schema.md``): times as ``YYYY-MM-DDTHH:MM:SSZ``."""
-        return {
-            "story_id": self.story_id,
-            "title": self.title,
-            "published_at": iso_utc(self.published_at),
-            "first_seen_at": iso_utc(self.first_seen_at),
-            "canonical_url": self.canonical_url,
-            "reprint_count": self.reprint_count,
-            "reprint_urls": list(self.reprint_urls),
-            "okrugs": list(self.okrugs),
-            "sources": list(self.sources),
-            "original_url": self.original_url,
-            "original_published_at": iso_utc(self.original_published_at),
-        }
+        """The stable JSON object (format version 1, see ``docs/schema.md``): :func:`release_json`."""
+        return release_json(self)
+
+
+def release_json(r: Any) -> dict[str, Any]:
+    """The object of ``mosnews releases --format json`` (format version 1, ``docs/schema.md``)
+    for anything with a release's attributes (:class:`Release`, the web's rows); times as
+    ``YYYY-MM-DDTHH:MM:SSZ``, ``original_*`` ``null`` when the story has no Mayor's original."""
+    return {
+        "story_id": r.story_id,
+        "title": r.title,
+        "published_at": iso_utc(r.published_at),
+        "first_seen_at": iso_utc(r.first_seen_at),
+        "canonical_url": r.canonical_url,
+        "reprint_count": r.reprint_count,
+        "reprint_urls": list(r.reprint_urls),
+        "okrugs": list(r.okrugs),
+        "sources": list(r.sources),
+        "original_url": r.original_url,
+        "original_published_at": iso_utc(r.original_published_at),
+    }
 
 
 @dataclass(frozen=True)

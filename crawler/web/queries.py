@@ -209,20 +209,11 @@ class Row:
 
     def to_json(self) -> dict[str, Any]:
         """The object of ``mosnews releases --format json`` (format version 1), plus
-        ``original_url`` / ``original_published_at`` (``null`` when unknown)."""
-        return {
-            "story_id": self.story_id,
-            "title": self.title,
-            "published_at": iso_utc(self.published_at),
-            "first_seen_at": iso_utc(self.first_seen_at),
-            "canonical_url": self.canonical_url,
-            "reprint_count": self.reprint_count,
-            "reprint_urls": list(self.reprint_urls),
-            "okrugs": list(self.okrugs),
-            "sources": list(self.sources),
-            "original_url": self.original_url,
-            "original_published_at": iso_utc(self.original_published_at),
-        }
+        ``original_url`` / ``original_published_at`` (``null`` when unknown):
+        :func:`storage.queries.release_json`."""
+        from storage.queries import release_json
+
+        return release_json(self)
 
 
 @dataclass
