@@ -90,11 +90,48 @@ def identifiers(text: str) -> set[str]:
     return {text[a:b] for a, b, _ in _identifier_spans(text)}
 
 
-def figures(text: str) -> list[tuple[str, float]]:
+#: Abbreviated units as the stem of their full word: «7 тыс. кв. м» and «семи тысяч квадратных
+#: метров» state one figure.
+_UNIT_ALIAS = {"кв": "квадратн", "км": "километр", "га": "гектар", "руб": "рубл", "чел": "человек", "т": "тон"}
+#: Units of page furniture, never of a release's facts: an aggregator's «34 197 подписчиков» or
+#: «1 200 просмотров» beside the text would otherwise contradict another page's counter.
+_CHROME_UNITS = frozenset({"подписчик", "просмотр", "комментар", "лайк", "репост"})
+#: A number word before a magnitude («семи тысяч», «двух миллионов»): a rewrite spells out the
+#: release's «7 тыс.».
+_WORD_NUM = {
+    "од": 1, "дв": 2, "тр": 3, "четыр": 4, "пят": 5, "шест": 6, "сем": 7, "восьм": 8, "восем": 8,
+    "девят": 9, "десят": 10,
+}  # fmt: skip
+_WORD_MAG = re.compile(
+    r"\b(одн(?:а|ой|у)|один|одного|дв(?:а|е|ух|умя)|тр(?:и|ех|емя)|четыр(?:е|ех|ьмя)|пят(?:ь|и|ью)|шест(?:ь|и|ью)|"
+    r"сем(?:ь|и|ью)|вос(?:емь|ьми|емью)|девят(?:ь|и|ью)|десят(?:ь|и|ью))\s+(?=(?:тысяч|миллион|миллиард))",
+    re.I,
+)
+
+
+def _word_number(m: re.Match) -> str:
+    w = m.group(1).lower()
+    for k, v in _WORD_NUM.items():
+        if w.startswith(k):
+            return f"{v} "
+    return m.group(0)
+
+
+#: Words that make the next figure an approximation of the release's exact one («почти 400
+#: метров» for «370 метров»). «более»/«свыше» are not among them: releases use them verbatim.
+_APPROX = re.compile(r"(?:почти|около|порядка|примерно|приблизительно)\s*$", re.I)
+
+
+def figures(text: str, *, marked: bool = False) -> list[tuple[str, float]]:
     """Key figures as ``(unit stem, value)``; units are stems, value a float (see module doc).
 
     Identifiers («библиотека № 12», «по номеру 101 или 112», «дом 8») are not figures:
-    two texts naming the same numbered object say nothing about agreeing facts."""
+    two texts naming the same numbered object say nothing about agreeing facts. Abbreviated
+    units count as their full word (:data:`_UNIT_ALIAS`), a number word before a magnitude as
+    its digits («семи тысяч» → 7000), and counters of page furniture (:data:`_CHROME_UNITS`)
+    are not figures. ``marked``: an approximate figure (after :data:`_APPROX`) is returned
+    with a negative value (``-400.0`` for «почти 400 метров``), as the features store it."""
+    text = _WORD_MAG.sub(_word_number, text)
     out: list[tuple[str, float]] = []
     ids = {a for a, _, _ in _identifier_spans(text)}
     for m in _NUM.finditer(text):
@@ -117,10 +154,15 @@ def figures(text: str) -> list[tuple[str, float]]:
             u = ""
         else:
             u = stem(u)
+            u = _UNIT_ALIAS.get(u, u)
+            if u in _CHROME_UNITS:
+                continue
         if u in _YEAR_UNITS and not mag:
             u = "лет"
         if v <= 1 and not mag:
             continue
+        if marked and _APPROX.search(text, max(0, m.start() - 16), m.start()):
+            v = -v
         out.append((u, v))
     return out
 
@@ -312,12 +354,13 @@ _PLAN = re.compile(
     # work in progress is not done either: «продолжается строительство», «выполнено на 28 процентов»
     r"строят|возводят|продолжа[а-я]*\s+(?:строительств|реконструкци|ремонт|реставраци)[а-я]*|"
     r"(?:ид[её]т|вед[её]тся)\s+(?:строительств|реконструкци|ремонт|реставраци)[а-я]*|"
-    r"выполнен[аоы]?\s+на\s+\d+|готовност[а-я]*)\b",
+    r"выполнен[аоы]?\s+на\s+\d+|готов[аоы]?\s+на\s+\d+|готовност[а-я]*)\b",
     re.I,
 )
 _DONE = re.compile(
     r"\b(?:открыл(?:а|и|ся|ась|ось|ись)?|открыт[аоы]?|начал[аио]?\s+работу|заработал[аио]?|построили|построен[аоы]?|"
-    r"завершил[аи]?|завершен[аоы]?|ввели|введен[аоы]?|отреставрировали|благоустроили|отремонтировали|реконструировали)\b",
+    r"завершил[аи]?|завершен[аоы]?|ввели|введен[аоы]?|отреставрировали|благоустроили|отремонтировали|реконструировали|"
+    r"модернизировали|модернизирован[аоы]?|обновили)\b",
     re.I,
 )
 

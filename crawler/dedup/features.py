@@ -64,7 +64,7 @@ _MAGIC = b"MNF"
 #: alters what :class:`Featurizer` computes for the same text, so ``mosnews recluster``
 #: recomputes stored features. 1: headline names (``qnames``); 2: publication interval of
 #: undated documents (``time_lo``/``time_hi``).
-FEATURE_REVISION = 2
+FEATURE_REVISION = 3
 
 _DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4", "u4", "u4", "f8")
 #: Arrays from this index on are optional at the end of a blob (added without a version bump).
@@ -267,7 +267,7 @@ class Featurizer:
         st = stems(toks[:MAX_SHINGLE_WORDS])
         sh = _u32(term_id(" ".join(st[i : i + 3])) for i in range(max(0, len(st) - 2)))
         full = title + "\n" + body
-        figs = sorted(set((term_id(u), round(v, 3)) for u, v in extract.figures(full)))
+        figs = sorted(set((term_id(u), round(v, 3)) for u, v in extract.figures(full, marked=True)))
         sents = sentences(body) if not title else []
         enc_text = title if title else (sents[0] if sents else "")
         chars, ctf = char_ngrams(full)

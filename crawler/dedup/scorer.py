@@ -49,11 +49,18 @@ stem cosine without names and place words is below 0.03 (a district item sharing
 district with a release angled to it; 0 of 86 dev positive candidate pairs, 796 of 1,565
 negatives).
 
+``greet_conf`` (−6, feature revision 3): one headline is the Mayor's greeting («Собянин поздравил
+МЦД с годовщиной запуска») and the other text never mentions a greeting — the news item of the
+same occasion («За год МЦД перевезли свыше 130 млн человек») is another release (dev-v2: fires
+on 0 of 158 positive pairs; it separates the one dated hard-negative pair that merged).
+
 Vetoes (:func:`vetoes`) force ``p = 0`` whatever the signals say:
 
 * ``window`` — both dates known and further apart than ``settings.window``;
 * ``year``   — both titles carry years and share none («… на 2026 год» vs «… на 2025 год»).
-  Disjoint years in the bodies only halve ``p`` (a reprint may quote the history);
+  Disjoint years in the bodies only halve ``p`` (a reprint may quote the history), and not
+  at all when a figure agrees and none contradicts («в 2015 году стадион законсервировали»
+  beside «в 2024 году возведут арену в 7 тыс. кв. м»: both say 7 000 m²);
 * ``figures`` — two or more units contradict (e.g. «76 лет» vs «74 года» and
   «1,2 млрд поездок» vs «1 млрд поездок») and no figure agrees.
 """
@@ -83,6 +90,7 @@ CAND_TFIDF = 0.05
 PENALTIES = {
     "spk_conf": -8.0, "rdate_conf": -8.0, "fig_only_conf": -4.0, "place_conf": -6.0, "stage_conf": -6.0,
     "addr_conf": -6.0, "local_conf": -8.0, "fig_major_conf": -6.0, "name_conf": -6.0, "topic_conf": -3.0,
+    "greet_conf": -6.0,
 }  # fmt: skip
 
 

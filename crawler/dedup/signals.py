@@ -314,11 +314,16 @@ def figure_agreement(a: Features, b: Features) -> tuple[int, int]:
     """(shared figures, contradicted units). Units ``""`` (no unit word) only count as
     agreement, and only for values ≥ 10."""
     fa: dict[int, set[float]] = {}
+    approx: set[float] = set()  # approximate figures (stored negative: «почти 400 метров»)
     for u, v in zip(a.fig_units.tolist(), a.fig_values.tolist()):
-        fa.setdefault(u, set()).add(round(v, 2))
+        if v < 0:
+            approx.add(round(-v, 2))
+        fa.setdefault(u, set()).add(round(abs(v), 2))
     fb: dict[int, set[float]] = {}
     for u, v in zip(b.fig_units.tolist(), b.fig_values.tolist()):
-        fb.setdefault(u, set()).add(round(v, 2))
+        if v < 0:
+            approx.add(round(-v, 2))
+        fb.setdefault(u, set()).add(round(abs(v), 2))
     vals_b = set().union(*fb.values()) if fb else set()
     shared = conf = 0
     empty = _EMPTY_UNIT
@@ -330,9 +335,34 @@ def figure_agreement(a: Features, b: Features) -> tuple[int, int]:
         common = va & vb
         # bare small numbers («7 и 8 сентября», «в 2 этапа») agree by accident
         shared += len(common) if u != empty else sum(1 for v in common if v >= 10)
-        if not common and u != empty and not (va & vals_b):
+        if not common and u != empty and not (va & vals_b) and not _rounded_pair(va, vb, approx):
             conf += 1
     return shared, conf
+
+
+#: A round approximate figure («почти 400 метров», «около 20») stands for an exact one within
+#: this relative distance («370 метров»): a rewrite, not a contradiction.
+ROUNDING = 0.15
+
+
+def _is_round(v: float) -> bool:
+    """One significant digit: 400, 7000, 20, 3e6."""
+    if v <= 0:
+        return False
+    mag = 10.0 ** math.floor(math.log10(v))
+    return abs(v / mag - round(v / mag)) < 1e-9
+
+
+def _rounded_pair(va: set[float], vb: set[float], approx: set[float]) -> bool:
+    """True when a round approximate value on one side («почти 400», in ``approx``) is within
+    :data:`ROUNDING` of a value on the other (templated figures of look-alike releases are
+    exact, so a round value alone proves nothing)."""
+    for x in va:
+        for y in vb:
+            r = x if x in approx else y if y in approx else None
+            if r is not None and _is_round(r) and abs(x - y) <= ROUNDING * max(x, y):
+                return True
+    return False
 
 
 _EMPTY_UNIT = 0  # crc32("") == 0
@@ -378,6 +408,30 @@ def name_conflict(a: Features, b: Features) -> float:
     return 1.0
 
 
+#: Stems of a greeting («поздравил», «поздравление», «поздравляю»).
+_GREETING = frozenset(term_id(s) for s in ("поздрав", "поздравлен", "поздравля", "поздравительн"))
+
+
+def _greets_in_title(f: Features) -> bool:
+    return any(t in _GREETING for t in f.title_terms.tolist())
+
+
+def _greets(f: Features) -> bool:
+    return _greets_in_title(f) or any(t in _GREETING for t in f.terms.tolist())
+
+
+def greeting_conflict(a: Features, b: Features) -> float:
+    """1.0 when one headline is the Mayor's greeting («Собянин поздравил МЦД с годовщиной
+    запуска») and the other text never mentions a greeting («За год МЦД перевезли свыше 130 млн
+    человек»): the news item of an occasion and the greeting on it are two releases (dev-v2:
+    fires on 0 of 158 positive pairs)."""
+    if _greets_in_title(a) and not _greets(b):
+        return 1.0
+    if _greets_in_title(b) and not _greets(a):
+        return 1.0
+    return 0.0
+
+
 def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=None, vb=None, ca=None, cb=None, char: tuple[float, float] | None = None) -> dict[str, float]:
     """All signals for one pair. ``wa``/``wb`` from :func:`tfidf_vector`; ``va``/``vb``
     optional dequantised float32 unit vectors (computed from ``f.vec`` when omitted);
@@ -396,6 +450,7 @@ def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=No
     shared_places = _n_common(a.places, b.places)
     s["addr_conf"] = 1.0 if a.places.size and b.places.size and not shared_places else 0.0
     s["stage_conf"] = 1.0 if a.stage and b.stage and a.stage != b.stage else 0.0
+    s["greet_conf"] = greeting_conflict(a, b)
     s["name_conf"] = name_conflict(a, b)
     s["tfidf"], s["topic"] = tfidf_and_topic(a, wa, b, wb)
     s["topic_conf"] = 1.0 if s["topic"] < TOPIC_MIN else 0.0
@@ -424,7 +479,10 @@ def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=No
     yb = {y for y in b.years.tolist() if not y & TITLE_YEAR}
     ta = {y for y in a.years.tolist() if y & TITLE_YEAR}
     tb = {y for y in b.years.tolist() if y & TITLE_YEAR}
-    s["year_conf"] = 1.0 if ya and yb and not (ya & yb) else 0.0
+    # disjoint years in the bodies: another year's release of a template, unless the release's own
+    # figures agree (≥ 2 shared, none contradicted): a reprint quoting the history («в 2015 году
+    # стадион законсервировали») beside one naming the year of the work («в 2024 году возведут»)
+    s["year_conf"] = 1.0 if ya and yb and not (ya & yb) and not (shared >= 1 and conf == 0) else 0.0
     s["title_year_conf"] = 1.0 if ta and tb and not (ta & tb) else 0.0
     da, db = set(a.dates.tolist()), set(b.dates.tolist())
     s["date_agree"] = 1.0 if da & db else 0.0
