@@ -20,7 +20,7 @@ stem cosine < ``CAND_TFIDF``, the scorer's candidate condition) counts with ``p 
 without computing the other signals.
 With ``n`` scored members the story score ``S`` is the mean of the ``n//2 + 1``
 highest member probabilities (:func:`story_score`: average link over a strict
-majority). An article that matches one member but not the rest scores about
+majority), and with ``n ≥ 3`` at least two members must pass the threshold on their own. An article that matches one member but not the rest scores about
 half, so A~B, B~C, A≁C never pulls C into A's story via B. The best story wins if
 ``S ≥ settings.threshold`` (``settings.undated_threshold`` when the article's or the story's
 time is not pinned to the window) and the story stays within one window with it. The rule and
@@ -425,7 +425,7 @@ class Detector:
                 canon_signals = {k: (round(x, 4) if not math.isnan(x) else None) for k, x in s.items()}
         ps = list(probs.values())
         pc = probs.get(canon, max(ps) if ps else 0.0)
-        score = story_score(ps, pc)
+        score = story_score(ps, pc, support=self.settings.threshold)
         return {
             "story": sid,
             "score": score,
@@ -445,12 +445,22 @@ def _day_key(f: Features) -> int | None:
     return None if math.isnan(d) else math.floor(d)
 
 
-def story_score(ps: list[float], p_canonical: float = 0.0) -> float:
+def story_score(ps: list[float], p_canonical: float = 0.0, *, support: float = 0.5) -> float:
     """Story score: mean of the ``k = n//2 + 1`` highest member probabilities (a strict
     majority of the ``n`` scored members; ``p_canonical`` is unused and kept for the
     explanation). A new article must match most of a story, not one member, so
-    A~B, B~C, A≁C never pulls C in through B (with n = 2 both members count)."""
+    A~B, B~C, A≁C never pulls C in through B (with n = 2 both members count).
+
+    Support gate: with ``n ≥ 3`` at least two members must score ``≥ support`` (the
+    attach threshold) on their own, else the score is capped just below ``support``. One
+    strong match with a majority of weak ones (0.81, 0.48, 0.45 against four reprints of
+    another release in the same district) is one coincidence, not a story: on the simulator's
+    pages in publication order this lifted pairwise P 0.894 → 0.962 at unchanged recall, and
+    changed nothing on dev-v2 (docs/dedup.md, «Support gate»)."""
     if not ps:
         return 0.0
     top = sorted(ps, reverse=True)[: len(ps) // 2 + 1]
-    return sum(top) / len(top)
+    mean = sum(top) / len(top)
+    if len(ps) >= 3 and sum(1 for p in ps if p >= support) < 2:
+        return min(mean, math.nextafter(support, 0.0))
+    return mean

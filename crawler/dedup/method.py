@@ -18,8 +18,9 @@ import json
 from crawler.config import DedupSettings
 
 #: Revision of the decision rule. 2: stories coherent in time, undated articles attach only on
-#: strong evidence, the neighbourhood paged in by the article's own date.
-DECISION_REVISION = 2
+#: strong evidence, the neighbourhood paged in by the article's own date. 3: the support gate of
+#: :func:`crawler.dedup.detector.story_score` (two members must pass on their own).
+DECISION_REVISION = 3
 META_KEY = "dedup_method"
 
 

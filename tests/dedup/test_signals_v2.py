@@ -112,6 +112,10 @@ def test_story_score_majority_rule():
     assert story_score([0.9, 0.1]) == pytest.approx(0.5)  # two members: both must agree
     assert story_score([0.9, 0.8, 0.0]) == pytest.approx(0.85)  # 2 of 3
     assert story_score([0.95, 0.0, 0.0, 0.0]) < 0.5
+    # support gate: one strong match among weak ones is a coincidence, not a story
+    assert story_score([0.81, 0.48, 0.45, 0.03]) < 0.5  # the mean of the top three would be 0.58
+    assert story_score([0.81, 0.62, 0.45, 0.03]) == pytest.approx((0.81 + 0.62 + 0.45) / 3)
+    assert story_score([0.81, 0.48, 0.45, 0.03], support=0.4) == pytest.approx((0.81 + 0.48 + 0.45) / 3)
 
 
 def test_own_paraphrase_pair_merges_and_unrelated_does_not(featurizer, settings):
