@@ -111,9 +111,12 @@ class WebhookReceiver:
 class _Handler:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        #: The raw bytes of every message received, refused ones (``fail_next``) included.
+        self.received: list[bytes] = []
         self.fail_next = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(envelope.original_content or envelope.content)
         if self.fail_next > 0:
             self.fail_next -= 1
             return "451 4.3.0 try again later"
