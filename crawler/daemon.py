@@ -9,7 +9,7 @@ beside the scheduler in the same event loop. The dispatcher is supervised: if it
 answers 503 naming it, and it is restarted with backoff (:meth:`Daemon._supervise`).
 
 SIGTERM/SIGINT set the stop event: no new jobs start, running ones get
-:data:`SHUTDOWN_GRACE` seconds to finish (each article is written in one
+``crawl.shutdown_grace`` (default 20 s) to finish (each article is written in one
 transaction, so a cancelled job leaves nothing half-written), then the process exits.
 """
 
@@ -34,8 +34,6 @@ from storage.lock import daemon_lock
 
 log = logging.getLogger("mosnews.daemon")
 
-#: Seconds running jobs may take to finish after SIGTERM before they are cancelled.
-SHUTDOWN_GRACE = 20.0
 #: First runs are spread over this many seconds (or the interval, if shorter).
 STARTUP_SPREAD = 30.0
 #: Longest wait (seconds) before a dead background task is restarted.
@@ -243,12 +241,13 @@ class Daemon:
             try:
                 await self.stop.wait()
             finally:
-                log.info("stopping: waiting up to %.0fs for %d running job(s)", SHUTDOWN_GRACE, len(self._running))
+                grace = self.settings.crawl.shutdown_grace.total_seconds()
+                log.info("stopping: waiting up to %.0fs for %d running job(s)", grace, len(self._running))
                 # Pause first: APScheduler's asyncio executor cancels running jobs on shutdown,
                 # so the scheduler is shut down only after the running jobs had their grace time.
                 scheduler.pause()
                 if self._running:
-                    _done, pending = await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE)
+                    _done, pending = await asyncio.wait(set(self._running), timeout=grace)
                     for t in pending:
                         t.cancel()
                     if pending:
