@@ -89,7 +89,7 @@ class Daemon:
         #: Background tasks that died and have not yet run again successfully: ``{name: error}``.
         self.task_errors: dict[str, str] = {}
         #: Counters since the last cycle summary line (:meth:`_summary_loop`).
-        self._cycle = {"crawls": 0, "failed": 0, "new": 0, "stories": 0}
+        self._cycle = {"crawls": 0, "failed": 0, "new": 0, "stories": 0, "unalerted": 0}
         self._cycle_sources: set[str] = set()
 
     def ready(self) -> bool:
@@ -144,6 +144,7 @@ class Daemon:
             c["failed"] += not rep.ok
             c["new"] += rep.new
             c["stories"] += rep.stories_created
+            c["unalerted"] += rep.stories_unalerted
             self._cycle_sources.add(source.id)
             if rep.ok:  # failures were already logged once per streak by the pipeline; one summary line per cycle
                 log.debug(
@@ -277,11 +278,13 @@ class Daemon:
                 await asyncio.wait_for(self.stop.wait(), every)
             except asyncio.TimeoutError:
                 pass
-            c, self._cycle = self._cycle, {"crawls": 0, "failed": 0, "new": 0, "stories": 0}
+            c, self._cycle = self._cycle, {"crawls": 0, "failed": 0, "new": 0, "stories": 0, "unalerted": 0}
             sources, self._cycle_sources = self._cycle_sources, set()
             if c["crawls"]:
-                log.info("cycle: %d crawls of %d sources, %d new articles, %d new stories, %d crawls failed",
-                         c["crawls"], len(sources), c["new"], c["stories"], c["failed"], extra={k: v for k, v in c.items() if k != "new"} | {"new_articles": c["new"]})
+                quiet = (f" ({c['unalerted']} of them recorded without alerts: first crawls, alerts.first_run: skip)"
+                         if c["unalerted"] else "")
+                log.info("cycle: %d crawls of %d sources, %d new articles, %d new stories%s, %d crawls failed",
+                         c["crawls"], len(sources), c["new"], c["stories"], quiet, c["failed"], extra={k: v for k, v in c.items() if k != "new"} | {"new_articles": c["new"]})
 
     async def _memory_loop(self) -> None:
         """Unload the sentence encoder after ``dedup.encoder_idle`` without new articles and give the
