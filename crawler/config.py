@@ -160,6 +160,8 @@ class CrawlSettings(_Model):
     detail_retry_for: Duration = timedelta(days=2)
     #: First wait before a failed detail page is tried again; doubles per failure, at most 6 h.
     detail_backoff: Duration = timedelta(minutes=5)
+    #: ``mosnews run``: after SIGTERM/SIGINT, running crawls may finish for this long, then they are cancelled.
+    shutdown_grace: Duration = timedelta(seconds=20)
 
 
 class SelectorProfile(_Model):

@@ -9,7 +9,7 @@ beside the scheduler in the same event loop. The dispatcher is supervised: if it
 answers 503 naming it, and it is restarted with backoff (:meth:`Daemon._supervise`).
 
 SIGTERM/SIGINT set the stop event: no new jobs start, running ones get
-:data:`SHUTDOWN_GRACE` seconds to finish (each article is written in one
+``crawl.shutdown_grace`` (default 20 s) to finish (each article is written in one
 transaction, so a cancelled job leaves nothing half-written), then the process exits.
 """
 
@@ -34,8 +34,6 @@ from storage.lock import daemon_lock
 
 log = logging.getLogger("mosnews.daemon")
 
-#: Seconds running jobs may take to finish after SIGTERM before they are cancelled.
-SHUTDOWN_GRACE = 20.0
 #: First runs are spread over this many seconds (or the interval, if shorter).
 STARTUP_SPREAD = 30.0
 #: Longest wait (seconds) before a dead background task is restarted.
@@ -91,7 +89,7 @@ class Daemon:
         #: Background tasks that died and have not yet run again successfully: ``{name: error}``.
         self.task_errors: dict[str, str] = {}
         #: Counters since the last cycle summary line (:meth:`_summary_loop`).
-        self._cycle = {"crawls": 0, "failed": 0, "new": 0, "stories": 0}
+        self._cycle = {"crawls": 0, "failed": 0, "new": 0, "stories": 0, "unalerted": 0}
         self._cycle_sources: set[str] = set()
 
     def ready(self) -> bool:
@@ -146,6 +144,7 @@ class Daemon:
             c["failed"] += not rep.ok
             c["new"] += rep.new
             c["stories"] += rep.stories_created
+            c["unalerted"] += rep.stories_unalerted
             self._cycle_sources.add(source.id)
             if rep.ok:  # failures were already logged once per streak by the pipeline; one summary line per cycle
                 log.debug(
@@ -243,12 +242,13 @@ class Daemon:
             try:
                 await self.stop.wait()
             finally:
-                log.info("stopping: waiting up to %.0fs for %d running job(s)", SHUTDOWN_GRACE, len(self._running))
+                grace = self.settings.crawl.shutdown_grace.total_seconds()
+                log.info("stopping: waiting up to %.0fs for %d running job(s)", grace, len(self._running))
                 # Pause first: APScheduler's asyncio executor cancels running jobs on shutdown,
                 # so the scheduler is shut down only after the running jobs had their grace time.
                 scheduler.pause()
                 if self._running:
-                    _done, pending = await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE)
+                    _done, pending = await asyncio.wait(set(self._running), timeout=grace)
                     for t in pending:
                         t.cancel()
                     if pending:
@@ -278,11 +278,13 @@ class Daemon:
                 await asyncio.wait_for(self.stop.wait(), every)
             except asyncio.TimeoutError:
                 pass
-            c, self._cycle = self._cycle, {"crawls": 0, "failed": 0, "new": 0, "stories": 0}
+            c, self._cycle = self._cycle, {"crawls": 0, "failed": 0, "new": 0, "stories": 0, "unalerted": 0}
             sources, self._cycle_sources = self._cycle_sources, set()
             if c["crawls"]:
-                log.info("cycle: %d crawls of %d sources, %d new articles, %d new stories, %d crawls failed",
-                         c["crawls"], len(sources), c["new"], c["stories"], c["failed"], extra={k: v for k, v in c.items() if k != "new"} | {"new_articles": c["new"]})
+                quiet = (f" ({c['unalerted']} of them recorded without alerts: first crawls, alerts.first_run: skip)"
+                         if c["unalerted"] else "")
+                log.info("cycle: %d crawls of %d sources, %d new articles, %d new stories%s, %d crawls failed",
+                         c["crawls"], len(sources), c["new"], c["stories"], quiet, c["failed"], extra={k: v for k, v in c.items() if k != "new"} | {"new_articles": c["new"]})
 
     async def _memory_loop(self) -> None:
         """Unload the sentence encoder after ``dedup.encoder_idle`` without new articles and give the

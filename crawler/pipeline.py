@@ -61,6 +61,9 @@ class SourceReport:
     new: int = 0
     updated: int = 0
     stories_created: int = 0
+    #: Of those, stories recorded without an alert: pages of a source's first (backfill) crawl
+    #: with ``alerts.first_run: skip`` (their outbox row is ``skipped``).
+    stories_unalerted: int = 0
     #: Detail pages that could not be fetched or parsed (failed downloads are kept as pending work).
     failed: int = 0
     #: Of those, pages fetched but not parsed (kept raw; the markup-change signal).
@@ -509,6 +512,7 @@ class Pipeline:
             metrics.ARTICLES.labels("new").inc()
             if result.story_created:
                 report.stories_created += 1
+                report.stories_unalerted += not alert
                 metrics.STORIES.inc()
         elif result.status == "updated":
             report.updated += 1

@@ -173,6 +173,20 @@ def match_exists(store: Any, query: str, stem: Stem, story_id: Any) -> Any | Non
             .where(literal_column("story_fts").op("MATCH")(literal(" ".join(f'"{t}"' for t in terms)))))
 
 
+def coverage(store: Any) -> tuple[int, int]:
+    """``(stories in the index, stories in the database)``: what a search can find right now.
+
+    Raises:
+        StorageError: on database errors.
+    """
+    key = "story_id" if store.dialect == "postgresql" else "rowid"
+    with store.read_session() as s:
+        conn = s.connection()
+        indexed = conn.execute(text(f"SELECT count(*) FROM story_fts JOIN stories ON stories.id = story_fts.{key}")).scalar_one()
+        total = conn.execute(text("SELECT count(*) FROM stories")).scalar_one()
+    return int(indexed), int(total)
+
+
 def _load_mark(store: Any) -> dict[str, Any]:
     raw = store.get_meta(META_KEY)
     try:
@@ -244,4 +258,4 @@ def _drop_stale(store: Any) -> None:
         s.connection().execute(text(f"DELETE FROM story_fts WHERE {col} NOT IN (SELECT id FROM stories)"))
 
 
-__all__ = ["META_KEY", "SearchHit", "Stem", "match_exists", "match_subquery", "rebuild", "refresh", "search"]
+__all__ = ["META_KEY", "SearchHit", "Stem", "coverage", "match_exists", "match_subquery", "rebuild", "refresh", "search"]

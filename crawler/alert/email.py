@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import hmac
 import smtplib
 import socket
@@ -137,7 +138,8 @@ class EmailChannelImpl(Channel):
         }
 
     def build(self, payload: dict[str, Any]) -> EmailMessage:
-        """The MIME message (multipart/alternative: text/plain then text/html) for a frozen payload."""
+        """The MIME message (multipart/alternative: text/plain then text/html) for a frozen payload:
+        the same payload always gives the same bytes (its boundary is derived from it)."""
         m = EmailMessage()
         m["Subject"] = payload["subject"]
         m["From"] = self.cfg.from_
@@ -147,6 +149,10 @@ class EmailChannelImpl(Channel):
         m["X-Mosnews-Event"] = payload.get("event", "")
         m.set_content(payload["text"], charset="utf-8")
         m.add_alternative(payload["html"], subtype="html", charset="utf-8")
+        # The generator would pick a random MIME boundary per attempt; derive it from the frozen
+        # payload so every attempt of one Message-ID is byte-identical (docs/alerts.md).
+        digest = hashlib.sha256(f"{payload['message_id_header']}\0{payload['text']}\0{payload['html']}".encode()).hexdigest()
+        m.set_boundary(f"=_mosnews_{digest[:32]}")
         return m
 
     def _send_sync(self, m: EmailMessage) -> str:

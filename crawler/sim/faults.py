@@ -7,6 +7,9 @@ Fault kinds and their parameters (defaults in :data:`FAULT_KINDS`):
 - ``"reset"`` – TCP reset (RST, SO_LINGER 0) before any response byte.
 - ``"drip"`` – the body is trickled in ``chunk`` bytes over ``seconds`` (wall clock).
 - ``"delay"`` – wait ``seconds`` (wall clock) before the response starts.
+- ``"hold"`` – the response waits until ``gate`` (a ``threading.Event``, required) is set, at
+  most ``timeout`` seconds; ``arrived`` (an optional ``threading.Event``) is set when a request
+  reaches the gate. For tests that must act while a request is in flight, without sleeps.
 - ``"truncate"`` – body cut at ``fraction``; ``mode="html"`` sends a shorter but complete
   HTTP response, ``mode="transport"`` promises the full Content-Length and closes early.
 - ``"wrong_charset"`` – header says ``charset=utf-8``, body is windows-1251.
@@ -38,6 +41,7 @@ from datetime import datetime
 FAULT_KINDS: dict[str, dict] = {
     "500": {}, "503": {"retry_after": None}, "429": {"retry_after": 2}, "reset": {},
     "drip": {"seconds": 3.0, "chunk": 512}, "delay": {"seconds": 2.0},
+    "hold": {"gate": None, "arrived": None, "timeout": 300.0},
     "truncate": {"fraction": 0.5, "mode": "html"}, "wrong_charset": {}, "no_charset": {"strip_meta": False},
     "redirect": {"frm": "/presscenter/news/", "to": "/presscenter/novosti/", "status": 301},
     "redirect_loop": {}, "family": {"family": None}, "down": {},
@@ -79,6 +83,8 @@ def make_fault(kind: str, count: int | None, until: datetime | None, paths, para
         raise ValueError(f"{kind} fault takes no count/paths")
     if kind == "family" and not params.get("family"):
         raise ValueError("family fault needs family=")
+    if kind == "hold" and params.get("gate") is None:
+        raise ValueError("hold fault needs gate= (a threading.Event)")
     if until is not None and until.tzinfo is None:
         raise ValueError("until must be timezone-aware")
     if isinstance(paths, str):

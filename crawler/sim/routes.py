@@ -25,7 +25,7 @@ ROBOTS_ALL = "User-agent: *\nDisallow: /\n"
 
 @dataclass
 class Reply:
-    """What to send. ``action``: None (plain), ``"reset"``, ``"drip"``, ``"delay"`` or ``"cut"``
+    """What to send. ``action``: None (plain), ``"reset"``, ``"drip"``, ``"delay"``, ``"hold"`` or ``"cut"``
     (send ``body`` then abort while promising ``content_length``); ``params`` for the action."""
 
     status: int
@@ -110,6 +110,8 @@ def respond(net: "SimNetwork", site_id: str, method: str, path: str, query: str,
         reply.action, reply.params = "drip", {"seconds": float(p["seconds"]), "chunk": int(p["chunk"])}
     elif k == "delay":
         reply.action, reply.params = "delay", {"seconds": float(p["seconds"])}
+    elif k == "hold":
+        reply.action, reply.params = "hold", {"gate": p["gate"], "arrived": p["arrived"], "timeout": float(p["timeout"])}
     elif k == "truncate":
         cut = reply.body[: max(1, int(len(reply.body) * float(p["fraction"])))]
         if p["mode"] == "transport":

@@ -140,6 +140,10 @@ def make_app(net: "SimNetwork", addr_to_site: dict[tuple, str], reg: _Registry):
                 await asyncio.sleep(0)
             _account(net, site_id, scope, path, query, 0, 0)
             return
+        if reply.action == "hold":
+            if reply.params["arrived"] is not None:
+                reply.params["arrived"].set()
+            await asyncio.to_thread(reply.params["gate"].wait, reply.params["timeout"])
         pause = net.latency + (reply.params["seconds"] if reply.action == "delay" else 0.0)
         if pause > 0:
             await asyncio.sleep(pause)

@@ -506,15 +506,36 @@ def describe(f: Filters) -> str:
 # --- serving ------------------------------------------------------------------------
 
 
-async def _refresh_fts_forever(store: Any, stop: asyncio.Event) -> None:
+def refresh_search_index(store: Any, *, always_log: bool = False) -> int:
+    """Bring the search index up to date (:func:`storage.fts.refresh`) and, when it changed (or
+    ``always_log``), log one line saying what a search covers now: the stories indexed by this
+    refresh (new or changed since the last one, by whichever command made it), those already
+    indexed and unchanged (skipped), and any story the index lacks. Returns the count indexed now.
+
+    Raises:
+        StorageError: on database errors.
+    """
     from crawler.textsearch import stem_text
     from storage import fts
 
+    n = fts.refresh(store, stem_text)
+    if n or always_log:
+        indexed, total = fts.coverage(store)
+        kept = max(0, indexed - n)
+        line = (f"search index: {indexed} of {total} stories searchable; {n} indexed now (new or changed since the last "
+                f"refresh), {kept} skipped (indexed before and unchanged)")
+        if indexed < total:
+            line += f"; {total - indexed} not indexed yet (written meanwhile: the next refresh takes them)"
+        log.info(line, extra={"indexed_now": n, "searchable": indexed, "stories_total": total})
+    return n
+
+
+async def _refresh_fts_forever(store: Any, stop: asyncio.Event) -> None:
+    first = True
     while not stop.is_set():
         try:
-            n = await asyncio.to_thread(fts.refresh, store, stem_text)
-            if n:
-                log.info("search index refreshed", extra={"stories": n})
+            await asyncio.to_thread(refresh_search_index, store, always_log=first)
+            first = False
         except Exception as exc:  # e.g. a read-only database: search what is indexed
             log.warning("search index not refreshed: %s", exc)
         with contextlib.suppress(asyncio.TimeoutError):

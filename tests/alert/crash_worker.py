@@ -1,8 +1,10 @@
 """Child process for the kill -9 test: one ``dispatch_due`` pass over a given database.
 
 Usage: ``python -m tests.alert.crash_worker SETTINGS_JSON_FILE MODE`` where MODE is
-``run`` (plain pass) or ``die-before-mark`` (SIGKILL itself right after the receiver
-accepted, before the delivery is marked — the worst moment).
+``run`` (plain pass), ``die-before-mark`` (SIGKILL itself right after the receiver
+accepted, before the delivery is marked — the worst moment) or ``die-mid-request``
+(SIGKILL itself after the first request's headers went out, before its body: the receiver
+sees a torn request).
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ def main() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
         outbox.mark_delivered = die  # type: ignore[assignment]
+    elif sys.argv[2] == "die-mid-request":
+        from httpcore._async.http11 import AsyncHTTP11Connection
+
+        async def die_before_body(self: object, request: object) -> None:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        AsyncHTTP11Connection._send_request_body = die_before_body  # type: ignore[method-assign,assignment]
     store = Store(settings.database.url)
     print("ready", flush=True)
     asyncio.run(Dispatcher(settings, store).dispatch_due())

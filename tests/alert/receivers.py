@@ -24,6 +24,7 @@ class Hit:
     body: str
     headers: dict[str, str]
     verified: bool
+    #: The status answered; 0 when the receiver hung and never answered.
     answered: int
 
 
@@ -38,6 +39,7 @@ class WebhookReceiver:
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.hits: list[Hit] = []
+        self.torn: list[tuple[str, int, int]] = []
         self.fail_next = 0
         self.fail_status = 503
         self.retry_after: str | None = None
@@ -56,22 +58,32 @@ class WebhookReceiver:
 
             def do_POST(self) -> None:
                 n = int(self.headers.get("content-length", "0"))
-                body = self.rfile.read(n).decode("utf-8")
+                raw = self.rfile.read(n)
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                if len(raw) < n:
+                    # The sender died mid-request (headers sent, body cut short): like any HTTP
+                    # server, do not process it — there is no request, only a torn connection.
+                    with recv.lock:
+                        recv.torn.append((headers.get("webhook-id", ""), len(raw), n))
+                    self.close_connection = True
+                    return
+                body = raw.decode("utf-8")
                 try:
                     Webhook(recv.secret).verify(body, headers)
                     ok = True
                 except Exception:
                     ok = False
                 with recv.lock:
-                    if recv.fail_next > 0:
+                    hang, delay = recv.hang, recv.delay
+                    if hang:
+                        code = 0  # recorded, never answered
+                    elif recv.fail_next > 0:
                         recv.fail_next -= 1
                         code = recv.fail_status
                     else:
                         code = recv.status if (ok or not recv.require_signature) else 401
                     hit = Hit(headers.get("webhook-id", ""), body, headers, ok, code)
                     recv.hits.append(hit)
-                    hang, delay = recv.hang, recv.delay
                 if hang:
                     recv.release.wait(30)
                     return
@@ -111,9 +123,12 @@ class WebhookReceiver:
 class _Handler:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        #: The raw bytes of every message received, refused ones (``fail_next``) included.
+        self.received: list[bytes] = []
         self.fail_next = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(envelope.original_content or envelope.content)
         if self.fail_next > 0:
             self.fail_next -= 1
             return "451 4.3.0 try again later"

@@ -68,6 +68,10 @@ async def test_starttls_auth_mime_and_stable_message_id(store, clock, cert, star
     assert "<script>" in text and "Перепечатки (1)" in text
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert outbox.summary(store)["delivered"] == 1
+    # The refused attempt and the retry are the same bytes (MIME boundary included): a receiver
+    # deduplicating by Message-ID never sees two different messages under one id.
+    assert len(starttls_server.handler.received) == 2
+    assert starttls_server.handler.received[0] == starttls_server.handler.received[1] == raw
 
 
 async def test_implicit_tls(store, clock, cert):

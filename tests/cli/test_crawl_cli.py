@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -33,6 +34,15 @@ def test_crawl_summary_failed_source_sources_probe_reparse(tmp_path: Path) -> No
         stored = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
         expected = len([p for p in net.pages() if p.site_id != "tagan" and p.published_at.date() >= since])
         assert stored == expected > 0
+        # alerts.first_run: skip (tests/simhelp.py): the first crawl says its stories got no alerts, and why.
+        skipped = sqlite3.connect(db).execute("SELECT count(*) FROM alert_outbox WHERE status = 'skipped'").fetchone()[0]
+        assert skipped > 0
+        line = re.search(r"no alerts for (\d+) of the new stories: found by the first crawl of (\d+) source\(s\), "
+                         r"recorded without alerts \(alerts.first_run: skip", proc.stdout)
+        assert line is not None, proc.stdout
+        assert int(line[1]) == skipped and 1 <= int(line[2]) <= 3  # tagan is down; a source may have had no news
+        again = mosnews("crawl", "--config", str(cfg), "--source", "arbat")
+        assert again.returncode == 0 and "no alerts for" not in again.stdout, again.stdout
 
         only = mosnews("crawl", "--config", str(cfg), "--source", "nosuch")
         assert only.returncode == 2 and "unknown source id" in only.stderr
