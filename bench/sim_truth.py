@@ -129,15 +129,18 @@ def _settings(db: Path, sources: list[dict], since, encoder: bool):
 
 
 def _stored(store) -> tuple[dict[str, object], list[dict]]:
-    """``({url: story id}, records for cluster_records)`` of the stored articles."""
+    """``({url: story id}, records for cluster_records)`` of the stored articles. A record's id
+    is the article's id, as in the database: both paths break ties of publication time by id,
+    so the offline figure is the canonical order of the very articles the crawl stored."""
     from sqlmodel import select
 
     from storage.models import Article
 
     with store.read_session() as s:
-        rows = list(s.exec(select(Article.url, Article.story_id, Article.title, Article.text, Article.published_at, Article.source_id)))
+        rows = list(s.exec(select(Article.url, Article.story_id, Article.title, Article.text, Article.published_at, Article.source_id, Article.id)))
     got = {u: sid for u, sid, *_ in rows}
-    recs = [{"id": u, "url": u, "title": t, "text": x, "published_at": w.isoformat() if w else None, "source": src} for u, _sid, t, x, w, src in rows]
+    recs = [{"id": aid, "url": u, "title": t, "text": x, "published_at": w.isoformat() if w else None, "source": src}
+            for u, _sid, t, x, w, src, aid in rows]  # fmt: skip
     return got, recs
 
 
@@ -184,8 +187,9 @@ async def _scenario(name: str, a: argparse.Namespace, tmp: Path) -> dict:
     truth = {u: truth_all[u] for u in got if u in truth_all}
     missing = len(got) - len(truth)
     live = pair_scores(truth, got)
-    off_out = cluster_records([r for r in recs if r["id"] in truth], DedupSettings(encoder=not a.no_encoder))
-    off = pair_scores(truth, {o["id"]: o["story_id"] for o in off_out})
+    url_of = {r["id"]: r["url"] for r in recs}
+    off_out = cluster_records([r for r in recs if r["url"] in truth], DedupSettings(encoder=not a.no_encoder))
+    off = pair_scores(truth, {url_of[o["id"]]: o["story_id"] for o in off_out})
     return {"name": name, "articles": len(got), "unknown": missing, "crawls": crawls, "seconds": crawl_s, "live": live, "offline": off, "down": down}
 
 

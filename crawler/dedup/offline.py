@@ -86,16 +86,19 @@ def cluster_records(records: Iterable[dict], settings: DedupSettings) -> list[di
 
 def publication_order(docs: list[Doc]) -> list[int]:
     """Indices of ``docs`` in the canonical processing order: by publication time, then
-    documents with only a period (by its start), then undated ones; ties by ``id``. The order
+    documents with only a period (by its start), then undated ones; ties by ``id`` (numeric ids
+    in numeric order, as ``settle``/``recluster`` replay the database's article ids). The order
     depends on the documents only, never on the order they were given in."""
 
     def key(i: int) -> tuple:
         d = docs[i]
+        # numeric ids in numeric order (as the database's article ids replay), then the others
+        tie = (0, int(d.id), "") if d.id.isdigit() else (1, 0, d.id)
         if d.published_at is not None:
-            return (0, d.published_at.timestamp(), d.id)
+            return (0, d.published_at.timestamp(), tie)
         if d.period is not None:
-            return (1, d.period[0], d.id)
-        return (2, 0.0, d.id)
+            return (1, d.period[0], tie)
+        return (2, 0.0, tie)
 
     return sorted(range(len(docs)), key=key)
 
