@@ -73,3 +73,11 @@ def test_history_year_does_not_halve_a_reprint_whose_figures_agree(featurizer):
     w = {k: tfidf_vector(f, df) for k, f in (("d", dated), ("u", undated), ("t", template))}
     assert pair_signals(dated, undated, w["d"], w["u"])["year_conf"] == 0.0  # 7 000 m² agrees
     assert pair_signals(dated, template, w["d"], w["t"])["year_conf"] == 1.0  # nothing agrees, years differ
+
+
+def test_numeric_ids_tie_in_numeric_order_as_the_database_replays_them():
+    from crawler.dedup.offline import publication_order
+
+    t = datetime(2025, 3, 1, 12, 0, tzinfo=MSK)
+    docs = [Doc("10", "a", "a", t), Doc("9", "b", "b", t), Doc("x-1", "c", "c", t), Doc("100", "d", "d", None)]
+    assert [docs[i].id for i in publication_order(docs)] == ["9", "10", "x-1", "100"]
