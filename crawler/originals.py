@@ -526,9 +526,11 @@ def vet_decision(det: Detector, item: Features, decision: StoryDecision, origina
     (:meth:`Originals.in_index`). When the chosen story has no original (and ``item`` is not one),
     the decision stands unchanged. Otherwise every story of the ranking that ``item`` may join
     (score at or above its threshold) is checked (:func:`check_original`) and the first that it
-    *fits* wins; failing that, the first it is only *in doubt* about; failing that, ``item`` founds
-    its own story. So a reprint that fits two originals goes to the one it does not contradict,
-    and a look-alike release does not join another release's story. An original (``is_original``)
+    *fits* wins — when that one has an original, the story whose original scores it highest
+    among those it fits; failing that, the first it is only *in doubt* about; failing that,
+    ``item`` founds its own story. So a reprint that fits two originals goes to the better one,
+    one that contradicts an original goes to the other, and a look-alike release does not join
+    another release's story. An original (``is_original``)
     joins a story without an original only at score :data:`ORIGINAL_JOIN` or above and when most
     of its members do not contradict it (:func:`_members_reject_original`); one original per
     release is ``Store.save_article``'s rule too.
@@ -562,9 +564,13 @@ def vet_decision(det: Detector, item: Features, decision: StoryDecision, origina
             chk = AnchorCheck("fits", "the original's features are not stored") if of is None else check_original(
                 det, item, of, story_score=score, threshold=thr, original_doc=odoc)
         checks.append((sid, score, chk))
-        if chk.verdict == "fits":
-            break
-    pick = next((c for c in checks if c[2].verdict == "fits"), None) or next((c for c in checks if c[2].verdict == "doubt"), None)
+    fits = [c for c in checks if c[2].verdict == "fits"]
+    if fits and fits[0][2] is not FITS_NO_ORIGINAL:
+        # it fits two originals (one template, a week apart; a text that carries no figure of
+        # either): the original that matches it better wins, not the story with more look-alikes
+        pick = max((c for c in fits if c[2] is not FITS_NO_ORIGINAL), key=lambda c: -1.0 if math.isnan(c[2].p) else c[2].p)
+    else:
+        pick = fits[0] if fits else next((c for c in checks if c[2].verdict == "doubt"), None)
     expl["original_check"] = [c[2].explain(c[0]) for c in checks]
     if pick is None:
         expl["original_conflict"] = f"story {first[0]}: {checks[0][2].reason}; founds its own story"
