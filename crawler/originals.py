@@ -22,7 +22,7 @@ from crawler.config import SourceSettings
 from crawler.dedup import Detector, Features
 from crawler.dedup.encoder import dequantize
 from crawler.dedup.scorer import probability
-from crawler.dedup.signals import _EMPTY_UNIT, char_vector, figure_agreement, pair_signals, tfidf_vector
+from crawler.dedup.signals import char_vector, figure_agreement, pair_signals, tfidf_vector
 from crawler.errors import FetchError, ParseError, PermanentFetchError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
@@ -391,12 +391,14 @@ class AnchorCheck:
 
 
 FITS_NO_ORIGINAL = AnchorCheck("fits", "the story has no original")
+#: The unit id of a figure without a unit word (``term_id("")``, as ``crawler.dedup.signals``).
+_NO_UNIT = 0
 
 
 def _figures(f: Features, *, small: bool) -> list[float]:
     """Figure values of ``f`` (``small=False``: without bare numbers below 10, which also count
     days of the month and «в 2 этапа»)."""
-    return [v for u, v in zip(f.fig_units.tolist(), f.fig_values.tolist()) if small or u != _EMPTY_UNIT or v >= 10]
+    return [v for u, v in zip(f.fig_units.tolist(), f.fig_values.tolist()) if small or u != _NO_UNIT or v >= 10]
 
 
 def _missing(item: Features, original: Features, *, small: bool) -> int:
