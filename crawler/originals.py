@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from crawler.config import SourceSettings
+from crawler.dedup import Detector, Features
+from crawler.dedup.encoder import dequantize
+from crawler.dedup.scorer import probability
+from crawler.dedup.signals import char_vector, figure_agreement, pair_signals, tfidf_vector
 from crawler.errors import FetchError, ParseError, PermanentFetchError
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
@@ -29,7 +35,7 @@ from crawler.parse.mayor import (
     parse_api_page,
     parse_feed,
 )
-from crawler.types import ParsedArticle
+from crawler.types import ParsedArticle, StoryDecision
 
 log = logging.getLogger("mosnews.originals")
 
@@ -339,4 +345,281 @@ async def _from_page(fetcher: Fetcher, it: OriginalItem, res: OriginalsCrawl) ->
         log.info("original %s: linked page has no more text than the feed (rendered in the browser?)", it.url)
 
 
-__all__ = ["feed_enabled", "NO_TEXT_GRACE", "OriginalsCrawl", "api_item_url", "fallback_url", "fetch_originals"]
+# ------------------------------------------------------------------------------------------------
+# The original as the story's anchor (docs/originals.md, «The original as the anchor»)
+#
+# The detector scores an article against a story's canonical and its members closest in time;
+# it does not know which member is the Mayor's original, so a story's original may not even be
+# among the members scored, and a look-alike release of the same template (same headline, other
+# figures) joins on the strength of its wording. The original is the release's full text: a
+# district reprint copies, trims or rewrites it, so what the reprint states, the original states.
+# :func:`vet_decision` checks the detector's choice against the chosen story's original (in the
+# store's transaction, ``Store.save_article(vet=...)``); late attachment does the same
+# (:func:`late_attach_check`).
+
+#: Word 3-shingle containment (``signals.containment``) from which an item is a *near copy* of
+#: the original (verbatim, trimmed, retitled, angled reprints: 1.0 in the simulator; the
+#: rewritten ones 0.02–0.3). A near copy repeats the original's figures: one that gives another
+#: value for the same unit is a reprint of another release of the same template.
+NEAR_COPY = 0.5
+#: An original joins a story that is already there (its reprints came first) only at this story
+#: score or above, and late attachment moves a lone article into a story with an original only
+#: when its probability against the original itself is this high: a true reprint matches the full
+#: text it copies far better than the detector's threshold (simulator: p ≥ 0.86 for every reprint
+#: of every kind against its original), while a district item that merely shares the district and
+#: a few words scores 0.5–0.7. Both were decided once already; staying apart costs little (the
+#: reprints join the original as they come), the wrong story ties the release to news it is not.
+ORIGINAL_JOIN = 0.8
+
+
+@dataclass(frozen=True)
+class AnchorCheck:
+    """How an item fits the original of a story it would join.
+
+    ``verdict``: ``"fits"``; ``"doubt"`` (it states figures or dates the original does not have:
+    another story above the threshold that has no such doubt is preferred); ``"conflict"`` (it
+    contradicts the original: it does not join that story).
+    """
+
+    verdict: str
+    reason: str
+    #: The scorer's probability of the pair (item, original).
+    p: float = math.nan
+
+    def explain(self, story_id: int) -> dict[str, object]:
+        return {"story": story_id, "verdict": self.verdict, "reason": self.reason, "p_original": None if math.isnan(self.p) else round(self.p, 4)}
+
+
+FITS_NO_ORIGINAL = AnchorCheck("fits", "the story has no original")
+#: The unit id of a figure without a unit word (``term_id("")``, as ``crawler.dedup.signals``).
+_NO_UNIT = 0
+
+
+def _figures(f: Features, *, small: bool) -> list[float]:
+    """Figure values of ``f`` (``small=False``: without bare numbers below 10, which also count
+    days of the month and «в 2 этапа»)."""
+    return [v for u, v in zip(f.fig_units.tolist(), f.fig_values.tolist()) if small or u != _NO_UNIT or v >= 10]
+
+
+def _missing(item: Features, original: Features, *, small: bool) -> int:
+    """How many of ``item``'s figures have a value found nowhere in the original (any unit)."""
+    have = {round(v, 2) for v in original.fig_values.tolist()}
+    return sum(1 for v in _figures(item, small=small) if round(v, 2) not in have)
+
+
+def _vectors(det: Detector, f: Features, doc: str | None = None):
+    """``(features, stem TF-IDF, char n-gram vector, encoder vector)`` as the detector scores them."""
+    if doc is not None:
+        hot = det.hot.weights(doc)
+        if hot is not None:
+            return hot
+    return f, tfidf_vector(f, det.df), char_vector(f, det.cdf), (dequantize(f.vec) if f.vec.size else None)
+
+
+def check_original(det: Detector, item: Features, original: Features, *, story_score: float | None = None,
+                   threshold: float | None = None, item_doc: str | None = None, original_doc: str | None = None) -> AnchorCheck:
+    """Does ``item`` (a district article) fit ``original`` (the Mayor's text of the story it would join)?
+
+    ``conflict`` when
+      - a veto of the scorer fires on the pair (dates further apart than the window, other years in
+        the headlines, two or more figures contradicted and none shared);
+      - it is a near copy (:data:`NEAR_COPY`) and a figure contradicts (same unit, no value shared):
+        the same template filled in for another release («46 000 участников» vs «56 500»);
+      - ``story_score`` given: the original's own verdict ``p`` pulls the story's score below
+        ``threshold`` (``(story_score + p) / 2``): the original counts as much as all the reprints
+        the detector scored together.
+    ``doubt`` when it states figures the original does not have — more of them than it shares with
+    it, or any in a near copy — or day-month dates disjoint from the original's (a rewrite may round
+    a figure or add a date of its own, so this alone does not separate them).
+    """
+    f, wq, cq, vq = _vectors(det, item, item_doc)
+    g, wg, cg, vg = _vectors(det, original, original_doc)
+    s = pair_signals(f, g, wq, wg, vq, vg, cq, cg)
+    p, vetoes = probability(s, det.window_days, det.settings.encoder, det.weights)
+    shared, conf = figure_agreement(f, g)
+    near = s["contain"] >= NEAR_COPY
+    if vetoes:
+        return AnchorCheck("conflict", f"the original vetoes it ({', '.join(vetoes)})", p)
+    if near and conf >= 1:
+        return AnchorCheck("conflict", f"a near copy of the original (containment {s['contain']:.2f}) with {conf} figure(s) contradicting it", p)
+    if story_score is not None and threshold is not None and (story_score + p) / 2 < threshold:
+        return AnchorCheck("conflict", f"the original does not match it (p {p:.3f}; with the story's {story_score:.3f} below {threshold:g})", p)
+    missing = _missing(f, g, small=False)
+    if missing and missing > shared:
+        return AnchorCheck("doubt", f"{missing} figure(s) the original does not have, {shared} shared", p)
+    if near and _missing(f, g, small=True):
+        return AnchorCheck("doubt", "a near copy of the original with a number the original does not have", p)
+    if s["date_conf"] or s["rdate_conf"]:
+        return AnchorCheck("doubt", "dates disjoint from the original's", p)
+    return AnchorCheck("fits", "fits the original", p)
+
+
+def _threshold_for(det: Detector, item: Features, story_id: int) -> float:
+    """The detector's threshold for ``item`` joining ``story_id`` (``undated_threshold`` when
+    either is not pinned to the window; as ``Detector.decide``)."""
+    w = det.window_days
+    flo, fhi = item.interval
+    slo, shi = det.story_span(story_id)
+    thr = det.settings.threshold
+    if not (fhi - flo <= w and shi - slo <= w):
+        thr = max(thr, det.settings.undated_threshold)
+    return thr
+
+
+class Originals:
+    """Where the anchor check finds the originals: ``of(story ids)`` → ``{story id: original's doc
+    id}`` for the stories that have one, ``features(doc id)`` → its :class:`Features` (or ``None``).
+
+    :meth:`in_store` reads them in the store's transaction (the live path); :meth:`in_index` from
+    the detector's own members and a set of original article ids (``crawler.recluster``'s replay).
+    """
+
+    def __init__(self, of: Callable[[list[int]], dict[int, str]], features: Callable[[str], Features | None]) -> None:
+        self.of = of
+        self.features = features
+
+    @classmethod
+    def in_store(cls, det: Detector, s) -> "Originals":
+        from storage.originals import original_features, originals_of
+
+        def features(doc: str) -> Features | None:
+            hot = det.hot.get(doc)
+            if hot is not None:
+                return hot
+            blob = original_features(s, int(doc))
+            try:
+                return None if blob is None else Features.from_bytes(blob)
+            except ValueError:
+                return None
+
+        return cls(lambda sids: {k: str(v) for k, v in originals_of(s, sids).items()}, features)
+
+    @classmethod
+    def in_index(cls, det: Detector, originals: set[int] | frozenset[int]) -> "Originals":
+        def of(sids: list[int]) -> dict[int, str]:
+            out = {}
+            for sid in sids:
+                found = [d for d in det.story_members(sid) if int(d) in originals]
+                if found:
+                    out[sid] = min(found, key=lambda d: (det.docs[d][1], int(d)))  # the earliest, as storage.originals.choose_original
+            return out
+
+        return cls(of, det.hot.get)
+
+
+def _members_reject_original(det: Detector, original: Features, story_id: int, original_doc: str | None = None) -> AnchorCheck:
+    """An original about to join ``story_id`` (a story without one): ``conflict`` when most of the
+    story's hot members contradict it (see :func:`check_original`, without the story score):
+    they are reprints of another release of the same template."""
+    members = [d for d in det.story_members(story_id) if d != original_doc and det.hot.get(d) is not None][:24]
+    if not members:
+        return AnchorCheck("fits", "no member to check")
+    bad = [d for d in members if check_original(det, det.hot.get(d), original, item_doc=d, original_doc=original_doc).verdict == "conflict"]
+    if 2 * len(bad) > len(members):
+        return AnchorCheck("conflict", f"{len(bad)} of {len(members)} of the story's members contradict this original")
+    return AnchorCheck("fits", f"{len(bad)} of {len(members)} of the story's members contradict this original")
+
+
+def vet_decision(det: Detector, item: Features, decision: StoryDecision, originals: Originals, *, is_original: bool = False) -> StoryDecision:
+    """Check the detector's ``decision`` for ``item`` against the originals of the stories it ranked.
+
+    The live path calls it inside ``Store.save_article``'s transaction (``Store.save_article(vet=...)``,
+    :meth:`Originals.in_store`), the replay of ``crawler.recluster`` on its own index
+    (:meth:`Originals.in_index`). When the chosen story has no original (and ``item`` is not one),
+    the decision stands unchanged. Otherwise every story of the ranking that ``item`` may join
+    (score at or above its threshold) is checked (:func:`check_original`) and the first that it
+    *fits* wins — when that one has an original, the story whose original scores it highest
+    among those it fits; failing that, the first it is only *in doubt* about; failing that,
+    ``item`` founds its own story. So a reprint that fits two originals goes to the better one,
+    one that contradicts an original goes to the other, and a look-alike release does not join
+    another release's story. An original (``is_original``)
+    joins a story without an original only at score :data:`ORIGINAL_JOIN` or above and when most
+    of its members do not contradict it (:func:`_members_reject_original`); one original per
+    release is ``Store.save_article``'s rule too.
+    """
+    if decision.story_id is None:
+        return decision
+    expl = dict(decision.explanation)
+    first = (decision.story_id, float(decision.score), float(expl.get("threshold", det.settings.threshold)))  # type: ignore[arg-type]
+    cands = [first]
+    for r in expl.get("ranking", ()):  # type: ignore[union-attr]
+        sid, score = int(r["story"]), float(r["score"])
+        if sid != first[0] and score >= (thr := _threshold_for(det, item, sid)):
+            cands.append((sid, score, thr))
+    origs = originals.of([c[0] for c in cands])
+    if not is_original and first[0] not in origs:
+        return decision
+    checks: list[tuple[int, float, AnchorCheck]] = []
+    for sid, score, thr in cands:
+        odoc = origs.get(sid)
+        if is_original:
+            if odoc is not None:
+                chk = AnchorCheck("conflict", "the story already has an original")
+            elif score < ORIGINAL_JOIN:
+                chk = AnchorCheck("conflict", f"an original joins a story only at score {ORIGINAL_JOIN:g} or above ({score:.3f})")
+            else:
+                chk = _members_reject_original(det, item, sid)
+        elif odoc is None:
+            chk = FITS_NO_ORIGINAL
+        else:
+            of = originals.features(odoc)
+            chk = AnchorCheck("fits", "the original's features are not stored") if of is None else check_original(
+                det, item, of, story_score=score, threshold=thr, original_doc=odoc)
+        checks.append((sid, score, chk))
+    fits = [c for c in checks if c[2].verdict == "fits"]
+    if fits and fits[0][2] is not FITS_NO_ORIGINAL:
+        # it fits two originals (one template, a week apart; a text that carries no figure of
+        # either): the original that matches it better wins, not the story with more look-alikes
+        pick = max((c for c in fits if c[2] is not FITS_NO_ORIGINAL), key=lambda c: -1.0 if math.isnan(c[2].p) else c[2].p)
+    else:
+        pick = fits[0] if fits else next((c for c in checks if c[2].verdict == "doubt"), None)
+    expl["original_check"] = [c[2].explain(c[0]) for c in checks]
+    if pick is None:
+        expl["original_conflict"] = f"story {first[0]}: {checks[0][2].reason}; founds its own story"
+        return StoryDecision(story_id=None, score=float(decision.score), explanation=expl)
+    if pick[0] != first[0]:
+        expl["original_moved"] = f"story {first[0]}: {checks[0][2].reason}; joins story {pick[0]} instead"
+    return StoryDecision(story_id=pick[0], score=pick[1], explanation=expl)
+
+
+def late_attach_check(det: Detector, doc: str, story_id: int, score: float, originals: Originals, *, is_original: bool) -> str | None:
+    """Late attachment (``Detector.revisit``) of the lone article ``doc`` into ``story_id``: the
+    reason it must not join, or ``None``. An original joins only at score :data:`ORIGINAL_JOIN`
+    and when most of the story's members do not contradict it; a district article, when the
+    story's original does not contradict it (:func:`check_original`) and vouches for it
+    (``p`` ≥ :data:`ORIGINAL_JOIN`)."""
+    f = det.hot.get(doc)
+    if f is None:
+        return None
+    if is_original:
+        if score < ORIGINAL_JOIN:
+            return f"an original joins a story only at score {ORIGINAL_JOIN:g} or above ({score:.3f})"
+        chk = _members_reject_original(det, f, story_id, original_doc=doc)
+        return chk.reason if chk.verdict == "conflict" else None
+    odoc = originals.of([story_id]).get(story_id)
+    of = originals.features(odoc) if odoc is not None else None
+    if of is None:
+        return None
+    chk = check_original(det, f, of, story_score=score, threshold=_threshold_for(det, f, story_id), item_doc=doc, original_doc=odoc)
+    if chk.verdict == "conflict":
+        return chk.reason
+    if chk.p < ORIGINAL_JOIN:
+        # decided alone once already: it moves into a release only when the original itself vouches for it
+        return f"late attachment into a release needs the original's p {ORIGINAL_JOIN:g} or above ({chk.p:.3f})"
+    return None
+
+
+def late_attach_check_in_store(det: Detector, s, art, story_id: int, score: float) -> str | None:
+    """:func:`late_attach_check` inside ``attach_lone_article``'s transaction (``s``; ``art``: the
+    ``storage.models.Article``)."""
+    from storage.models import Source
+    from storage.originals import is_original_kind
+
+    src = s.get(Source, art.source_id)
+    return late_attach_check(det, str(art.id), story_id, score, Originals.in_store(det, s),
+                             is_original=is_original_kind(src.kind if src is not None else None))
+
+__all__ = [
+    "AnchorCheck", "NO_TEXT_GRACE", "Originals", "OriginalsCrawl", "api_item_url", "check_original", "fallback_url", "feed_enabled",
+    "fetch_originals", "late_attach_check", "late_attach_check_in_store", "vet_decision",
+]  # fmt: skip

@@ -34,11 +34,13 @@ from crawler.errors import FetchError, HostilePageError, MosnewsError, ParseErro
 from crawler.fetch import Fetcher
 from crawler.fetch.client import describe_error
 from crawler.netpolicy import OriginPolicy
+from crawler.originals import Originals, late_attach_check_in_store, vet_decision
 from crawler.parse.pool import ParsePool
 from crawler.parse.profiles import resolve_profile
 from crawler.types import ListItem, ParsedArticle, StoryDecision
 from storage import Store, pending
 from storage.intents import ArticleWrite, CrawlOutcome, SourceRow
+from storage.originals import is_original_kind
 from storage.stories import attach_lone_article, stories_version
 
 log = logging.getLogger("mosnews.pipeline")
@@ -501,8 +503,13 @@ class Pipeline:
             decisions.append(self.detector.decide(feats))
             return decisions[-1]
 
+        def vet(session, decision: StoryDecision) -> StoryDecision:
+            # the Mayor's original of the chosen story is checked too (docs/originals.md «The original as the anchor»)
+            decisions.append(vet_decision(self.detector, feats, decision, Originals.in_store(self.detector, session), is_original=is_original_kind(source.kind)))
+            return decisions[-1]
+
         async with self._dedup_lock:
-            result = await self._in_dedup_thread(self.store.save_article, write, decide=decide, canonical=canonical_rule, title=story_title)
+            result = await self._in_dedup_thread(self.store.save_article, write, decide=decide, vet=vet, canonical=canonical_rule, title=story_title)
             if result.status == "new" and result.story_id is not None:
                 self.detector.add(result.story_id, str(result.article_id), feats)
                 if decisions:
@@ -561,9 +568,13 @@ class Pipeline:
         """Move lone articles that now match ``story_id`` into it (:meth:`Detector.revisit`);
         a move the store refuses (a manual split, a concurrent edit) is undone in the index."""
         for doc, old, again in self.detector.revisit(decision, story_id):
+            def check(session, art, again=again) -> str | None:
+                return late_attach_check_in_store(self.detector, session, art, story_id, again.score)
+
             try:
                 ok = await asyncio.to_thread(
-                    attach_lone_article, self.store, int(doc), story_id, again.score, dict(again.explanation), canonical=canonical_rule, title=story_title
+                    attach_lone_article, self.store, int(doc), story_id, again.score, dict(again.explanation),
+                    canonical=canonical_rule, title=story_title, check=check,
                 )
             except StorageError as exc:
                 log.warning("late attachment of article %s to story %d not stored: %s", doc, story_id, exc)

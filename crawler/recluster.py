@@ -31,6 +31,7 @@ from crawler.config import Settings
 from crawler.dedup import Detector, Doc, Featurizer, Features, canonical_rule, story_title
 from crawler.dedup.features import FEATURE_REVISION
 from crawler.dedup.method import META_KEY, method_changes, method_of
+from crawler.originals import Originals, late_attach_check, vet_decision
 from storage import Store
 from storage.models import Article, ArticleFeatures
 from storage.stories import overrides, rewrite_stories
@@ -193,6 +194,8 @@ def _replay(
                 deferred.append((aid, anchor))
             continue
         d = det.decide(f)
+        if originals:  # the Mayor's originals as anchors, as the live path (crawler.originals.vet_decision)
+            d = vet_decision(det, f, d, Originals.in_index(det, originals), is_original=aid in originals)
         expl = dict(d.explanation)
         joined = d.story_id is not None
         if joined and aid in originals and d.story_id in with_original:
@@ -209,7 +212,9 @@ def _replay(
         det.add(label, str(aid), f)
         out[aid] = (aid, label, score, expl | {"role": "joined" if joined else "founded"})
         for doc, old, again in det.revisit(d, label):  # lone articles this one's story now attracts
-            if int(doc) in fixes or (int(doc) in originals and label in with_original):  # pinned by hand / one original per release
+            if int(doc) in fixes or (int(doc) in originals and label in with_original) or (  # pinned by hand / one original per release
+                originals and late_attach_check(det, doc, label, again.score, Originals.in_index(det, originals), is_original=int(doc) in originals)
+            ):  # / it contradicts the story's original (crawler.originals.late_attach_check)
                 det.move(doc, old)
                 continue
             label_of[int(doc)] = label

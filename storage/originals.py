@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from storage.models import Article, Source, Story
+from storage.models import Article, ArticleFeatures, Source, Story
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -66,6 +66,21 @@ def second_original(s: Session, source_id: str, story_id: int) -> bool:
     return story is not None and story.original_article_id is not None
 
 
+def originals_of(s: Session, story_ids: Sequence[int]) -> dict[int, int]:
+    """``{story id: its original's article id}`` for those of ``story_ids`` that have one."""
+    ids = [int(x) for x in story_ids]
+    if not ids:
+        return {}
+    q = select(Story.id, Story.original_article_id).where(col(Story.id).in_(ids), col(Story.original_article_id).is_not(None))
+    return {int(sid): int(oid) for sid, oid in s.exec(q)}
+
+
+def original_features(s: Session, article_id: int) -> bytes | None:
+    """The stored dedup features (``article_features.data``) of an original, or ``None``."""
+    row = s.get(ArticleFeatures, article_id)
+    return None if row is None else row.data
+
+
 def story_original(s: Session, story_id: int) -> Article | None:
     """The story's original article (by ``stories.original_article_id``), or ``None``."""
     story = s.get(Story, story_id)
@@ -103,4 +118,7 @@ def known_originals(store: "Store", source_id: str) -> dict[str, tuple[str, str]
     return out
 
 
-__all__ = ["ORIGINAL_KINDS", "choose_original", "find_by_item_id", "is_original_kind", "known_originals", "second_original", "original_source_ids", "story_original"]
+__all__ = [
+    "ORIGINAL_KINDS", "choose_original", "find_by_item_id", "is_original_kind", "known_originals", "original_features",
+    "original_source_ids", "originals_of", "second_original", "story_original",
+]  # fmt: skip

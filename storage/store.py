@@ -216,6 +216,7 @@ class Store:
         write: ArticleWrite,
         *,
         decide: Callable[[], Any] | None = None,
+        vet: Callable[[Session, Any], Any] | None = None,
         canonical: CanonicalRule = default_canonical,
         title: TitleRule | None = None,
     ) -> SaveResult:
@@ -226,6 +227,9 @@ class Store:
             decide: called inside the transaction for a NEW article only; returns a
                 ``StoryDecision``-like object with ``story_id`` (``None`` = new story),
                 ``score`` and ``explanation``. Without it the article founds its own story.
+            vet: called with the session and ``decide``'s decision, returns the decision to
+                apply (the pipeline checks it against the Mayor's originals of the stories it
+                ranked: ``crawler.originals.vet_decision``).
             canonical: the rule choosing a story's canonical article.
             title: the rule choosing a story's title (default: the canonical article's).
 
@@ -259,6 +263,8 @@ class Store:
             if write.features is not None:
                 s.add(ArticleFeatures(article_id=row.id, data=write.features))
             decision = decide() if decide is not None else None
+            if vet is not None and decision is not None:
+                decision = vet(s, decision)
             story_id = getattr(decision, "story_id", None)
             explanation = dict(getattr(decision, "explanation", {}) or {})
             if story_id is not None and second_original(s, write.source_id, story_id):

@@ -6,6 +6,7 @@ bumps ``meta.stories_version`` so a running daemon reloads its in-memory index.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -17,6 +18,8 @@ from crawler.errors import StoryEditError
 from storage.originals import second_original
 from storage.models import AlertDelivery, AlertOutbox, Article, Meta, Source, Story, StoryOverride
 from storage.store import CanonicalRule, Store, TitleRule, default_canonical, refresh_story
+
+log = logging.getLogger("mosnews.stories")
 
 STORIES_VERSION_KEY = "stories_version"
 #: Delivery statuses not sent yet (cancelled when their story is merged away).
@@ -141,6 +144,7 @@ def attach_lone_article(
     *,
     canonical: CanonicalRule = default_canonical,
     title: TitleRule | None = None,
+    check: Callable[[Session, Article], str | None] | None = None,
 ) -> bool:
     """Late attachment (``Detector.revisit``): move an article that is alone in its story
     into ``story_id`` and delete its old story, in one transaction.
@@ -148,7 +152,9 @@ def attach_lone_article(
     Refused (returns ``False``, nothing written) when the article is unknown, already in
     ``story_id``, no longer alone, pinned by a manual fix (``story_overrides``), or
     ``story_id`` does not exist, or the article is a Mayor's original and ``story_id`` already has
-    one (one original per release, :func:`storage.originals.second_original`). The old story's alerts not sent yet (a pending
+    one (one original per release, :func:`storage.originals.second_original`), or ``check``
+    (called with the session and the article) names a reason (the pipeline's: it contradicts the
+    story's original, ``crawler.originals.late_attach_check``). The old story's alerts not sent yet (a pending
     ``story.created`` row, deliveries still pending or held) are cancelled — it was a reprint,
     not a new release; sent alerts stay as history, re-pointed to ``story_id``. Not a manual fix: nothing is pinned and ``stories_version`` is not
     bumped (the daemon's index already holds the move).
@@ -164,6 +170,9 @@ def attach_lone_article(
             return False
         if second_original(s, art.source_id, story_id):
             return False  # one original per release (storage/originals.py)
+        if check is not None and (why := check(s, art)) is not None:
+            log.info("late attachment of article %s to story %d refused: %s", article_id, story_id, why)
+            return False  # it contradicts the story's original (crawler.originals.late_attach_check)
         art.story_score = float(score)
         art.story_explanation = dict(explanation or {}) | {"late": f"moved from story {old.id} when story {story_id} grew", "role": "joined"}
         _absorb(s, story_id, old, [art], now, canonical, title)
