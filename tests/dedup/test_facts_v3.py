@@ -41,6 +41,8 @@ def test_headline_stage_knows_completed_modernisation():
     assert stage(fold("С 2012 года на МКАД модернизировали 22 транспортные развязки")) == STAGE_DONE
     assert stage(fold("Новая развязка на МКАД готова на 24%")) == STAGE_PLAN
     assert stage(fold("Реконструкция развязки завершится осенью")) == STAGE_PLAN
+    assert stage(fold("Собянин: строительство эстакады на Профсоюзной улице идёт по графику")) == STAGE_PLAN
+    assert stage(fold("Ремонт поликлиники продолжается")) == STAGE_PLAN
 
 
 def test_greeting_is_another_release_than_the_news_of_its_occasion(featurizer):
