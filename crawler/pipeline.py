@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import logging
 import math
@@ -590,7 +591,9 @@ class Pipeline:
     # --- many sources --------------------------------------------------------------------
 
     async def crawl(self, sources: list[SourceSettings], *, since: date | None = None, progress: Callable[[SourceReport], None] | None = None) -> list[SourceReport]:
-        """Crawl ``sources`` with at most ``crawl.concurrency`` at once; reports in the given order."""
+        """Crawl ``sources`` with at most ``crawl.concurrency`` at once; reports in the given order.
+
+        A pass in which some source fetched more than a ``304`` ends with a garbage collection."""
         sem = asyncio.Semaphore(self.settings.crawl.concurrency)
 
         def state() -> tuple[dict[str, Any], set[str]]:  # one trip for every source, not two per source
@@ -605,7 +608,13 @@ class Pipeline:
                 progress(rep)
             return rep
 
-        return list(await asyncio.gather(*(one(s) for s in sources)))
+        reports = list(await asyncio.gather(*(one(s) for s in sources)))
+        if any(not r.not_modified for r in reports):
+            # A pass that fetched and stored pages leaves many objects behind for the cyclic
+            # garbage collector: collect them now, between passes, rather than in a full
+            # collection that would pause the event loop in the middle of the next one.
+            await asyncio.to_thread(gc.collect)
+        return reports
 
 
 def _with_date(article: ParsedArticle, when: datetime) -> ParsedArticle:
