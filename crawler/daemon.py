@@ -19,6 +19,7 @@ import asyncio
 import logging
 import random
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
@@ -40,6 +41,9 @@ STARTUP_SPREAD = 30.0
 RESTART_MAX = 60.0
 #: How often operator health checks and the search index refresh run.
 HOUSEKEEPING_EVERY = timedelta(minutes=5)
+#: Seconds without a running crawl job after which the memory a crawl that fetched pages
+#: freed is given back to the system (:func:`release_memory`).
+TRIM_AFTER = 5.0
 
 
 class _SkippedRunFilter(logging.Filter):
@@ -54,19 +58,39 @@ class _SkippedRunFilter(logging.Filter):
         return True
 
 
+def _libc():  # type: ignore[no-untyped-def]
+    import ctypes
+    import ctypes.util
+
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+
 def release_memory() -> None:
     """Collect garbage, then ask glibc to return free heap pages to the system (``malloc_trim``;
     a no-op elsewhere)."""
-    import ctypes
-    import ctypes.util
     import gc
 
     gc.collect()
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
+        _libc().malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+#: glibc's ``mallopt`` parameter number of ``M_ARENA_MAX`` (malloc.h).
+_M_ARENA_MAX = -8
+
+
+def limit_malloc_arenas(arenas: int = 2) -> bool:
+    """Let glibc keep at most ``arenas`` malloc arenas (``mallopt(M_ARENA_MAX)``, as the
+    ``MALLOC_ARENA_MAX`` environment variable would). By default every thread that allocates
+    may get its own arena (up to 8 per core); the daemon's worker threads (database calls,
+    featurising) each kept tens of MB freed but not reusable by the others. Call it before
+    those threads start. Returns False where it does not apply (not glibc)."""
+    try:
+        return bool(_libc().mallopt(_M_ARENA_MAX, int(arenas)))
+    except (OSError, AttributeError):
+        return False
 
 
 class Daemon:
@@ -91,6 +115,11 @@ class Daemon:
         #: Counters since the last cycle summary line (:meth:`_summary_loop`).
         self._cycle = {"crawls": 0, "failed": 0, "new": 0, "stories": 0, "unalerted": 0}
         self._cycle_sources: set[str] = set()
+        #: A crawl fetched pages (not only a 304) since memory was last given back (:meth:`_memory_loop`).
+        self._trim_due = False
+        self._last_job_end = 0.0
+        #: Times :func:`release_memory` ran (after crawls, after the encoder was unloaded).
+        self.memory_releases = 0
 
     def ready(self) -> bool:
         """True while the scheduler is running and no background task is dead (for /healthz)."""
@@ -139,6 +168,8 @@ class Daemon:
                 return
             rep = await self.pipeline.crawl_source(source)
             self.jobs_done += 1
+            if not rep.not_modified:
+                self._trim_due = True
             c = self._cycle
             c["crawls"] += 1
             c["failed"] += not rep.ok
@@ -159,6 +190,7 @@ class Daemon:
         finally:
             if task is not None:
                 self._running.discard(task)
+            self._last_job_end = time.monotonic()
 
     async def _housekeeping(self) -> None:
         try:
@@ -219,6 +251,7 @@ class Daemon:
                 sock.close()
 
     async def _run(self, sock: object) -> None:
+        limit_malloc_arenas()  # before the worker threads start
         with daemon_lock(self.store):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -287,22 +320,35 @@ class Daemon:
                          c["crawls"], len(sources), c["new"], c["stories"], quiet, c["failed"], extra={k: v for k, v in c.items() if k != "new"} | {"new_articles": c["new"]})
 
     async def _memory_loop(self) -> None:
-        """Unload the sentence encoder after ``dedup.encoder_idle`` without new articles and give the
-        freed memory back to the system (the idle daemon then holds well under 200 MB; the encoder
-        reloads in about a second when articles arrive)."""
-        idle = self.settings.dedup.encoder_idle.total_seconds()
-        if idle <= 0:
-            return
+        """Give memory back to the system when the daemon goes quiet.
+
+        * :data:`TRIM_AFTER` seconds after the last crawl job, when some job since the last time
+          fetched pages (a 304 allocates next to nothing): what parsing, featurising and storing
+          freed is returned (:func:`release_memory`) instead of staying resident until the next
+          burst.
+        * After ``dedup.encoder_idle`` without new articles the sentence encoder is unloaded too
+          (the idle daemon then holds well under 200 MB; the encoder reloads in about a second
+          when articles arrive).
+        """
         from crawler.dedup.encoder import release_idle
 
+        idle = self.settings.dedup.encoder_idle.total_seconds()
+        every = max(1.0, min(60.0, idle / 2)) if idle > 0 else TRIM_AFTER
         while not self.stop.is_set():
             try:
-                await asyncio.wait_for(self.stop.wait(), max(1.0, min(60.0, idle / 2)))
+                await asyncio.wait_for(self.stop.wait(), min(TRIM_AFTER, every))
             except asyncio.TimeoutError:
                 pass
-            if release_idle(idle):
+            unloaded = idle > 0 and release_idle(idle)
+            quiet = not self._running and time.monotonic() - self._last_job_end >= TRIM_AFTER
+            if unloaded or (self._trim_due and quiet):
+                self._trim_due = False
                 await asyncio.to_thread(release_memory)
-                log.debug("sentence encoder unloaded after %.0fs without new articles", idle)
+                self.memory_releases += 1
+                if unloaded:
+                    log.debug("sentence encoder unloaded after %.0fs without new articles; memory given back", idle)
+                else:
+                    log.debug("memory freed by crawling given back to the system")
 
     async def _dispatch_loop(self) -> None:
         from crawler.alert import Dispatcher

@@ -29,6 +29,7 @@ the check and the connection (DNS rebinding).
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
 import re
@@ -63,9 +64,12 @@ HOSTED_SCHEMES = frozenset(
 RESOLVE_TTL = 60.0
 
 
+@functools.lru_cache(maxsize=1024)
 def address_problem(ip: IPAddress) -> str | None:
     """Why ``ip`` is not a public unicast address (``"loopback"``, ``"private"``, ``"link-local"``,
-    ``"CGNAT"``, ``"multicast"``, ``"unspecified"``, ``"IPv4-mapped IPv6"``, ``"reserved"``), or ``None``."""
+    ``"CGNAT"``, ``"multicast"``, ``"unspecified"``, ``"IPv4-mapped IPv6"``, ``"reserved"``), or ``None``.
+
+    Memoised (a pure function of the address; every request checks its host's addresses)."""
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return "IPv4-mapped IPv6"
@@ -88,8 +92,10 @@ def address_problem(ip: IPAddress) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def literal_address(host: str) -> IPAddress | None:
     """The address of a literal host (``"10.1.2.3"``, ``"::1"``, ``"[::1]"``), else ``None``.
+    Memoised (refusals are not: they raise every time).
 
     Raises:
         RefusedURLError: ``reason="numeric"`` for numeric encodings that resolvers accept but are
@@ -115,8 +121,11 @@ async def system_resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]).split("%")[0] for info in infos})
 
 
+@functools.lru_cache(maxsize=4096)
 def origin_of(url: str) -> tuple[str, str, int]:
     """``(scheme, host, port)`` of ``url``, lower-cased, trailing dot dropped, default port filled in.
+    Memoised (every request and redirect hop is checked; a steady crawl asks for the same list
+    URLs every cycle); refusals are not cached.
 
     Raises:
         RefusedURLError: ``reason="origin"`` for a URL without an http(s) scheme or a host.
@@ -216,7 +225,7 @@ class OriginPolicy:
         err = self._origin_error(url)
         if err is not None:
             raise err
-        scheme, host, port = origin_of(url)
+        _scheme, host, port = origin_of(url)  # memoised: parsed once by _origin_error
         try:
             addrs = await _addresses(host, port, self._cache)
         except RefusedURLError as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import logging
 import math
@@ -218,11 +219,16 @@ class Pipeline:
 
     # --- one source ----------------------------------------------------------------------
 
-    async def crawl_source(self, source: SourceSettings, *, since: date | None = None, row: object = None) -> SourceReport:
+    async def crawl_source(
+        self, source: SourceSettings, *, since: date | None = None, row: object = None, pending_urls: set[str] | None = None
+    ) -> SourceReport:
         """Crawl one source: list pages, then new detail pages, oldest first.
 
         ``row``: the source's stored row when the caller already read it (:meth:`crawl` reads all
-        of them in one query); read here when omitted.
+        of them in one query); read here when omitted. ``pending_urls``: the URLs of its
+        failed detail pages (``pending_details``) when the caller knows them (:meth:`crawl`
+        passes an empty set for a source without any); read here when omitted. Without
+        either, both are read in one trip to the database.
 
         Never raises for fetch/parse problems (they are recorded in the report and
         in ``sources.last_error``); raises :class:`StorageError` when the database fails.
@@ -237,7 +243,7 @@ class Pipeline:
             if source.kind == "mayor":  # the Mayor's originals: feed + JSON API (crawler/originals.py)
                 outcome = await self._crawl_originals(source, since, report, slog)
             else:
-                outcome = await self._crawl_source(source, since, report, slog, row)
+                outcome = await self._crawl_source(source, since, report, slog, row, pending_urls)
         except StorageError:
             raise
         except (FetchError, ParseError, MosnewsError) as exc:
@@ -263,10 +269,17 @@ class Pipeline:
         return report
 
     async def _crawl_source(
-        self, source: SourceSettings, since: date | None, report: SourceReport, slog: logging.LoggerAdapter[logging.Logger], row: Any = None
+        self,
+        source: SourceSettings,
+        since: date | None,
+        report: SourceReport,
+        slog: logging.LoggerAdapter[logging.Logger],
+        row: Any = None,
+        tracked: set[str] | None = None,
     ) -> CrawlOutcome:
         if row is None:
-            row = await asyncio.to_thread(self.store.get_source, source.id)
+            row, stored_urls = await asyncio.to_thread(self._source_state, source.id)
+            tracked = stored_urls if tracked is None else tracked
         backfill = row is None or not row.backfilled
         since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
         label, profile = profile_for(self.settings, source)
@@ -336,7 +349,8 @@ class Pipeline:
 
         # Detail pages that failed on an earlier crawl are retried when due (storage/pending.py),
         # even when this crawl saw a 304 or a fully known first page.
-        tracked = await asyncio.to_thread(pending.urls, self.store, source.id)
+        if tracked is None:
+            tracked = await asyncio.to_thread(pending.urls, self.store, source.id)
         retry: list[pending.PendingItem] = []
         if tracked:
             in_todo = {i.url for i in todo}
@@ -362,6 +376,10 @@ class Pipeline:
             last_modified=last_mod,
             backfilled=backfill and reached_end,
         )
+
+    def _source_state(self, source_id: str) -> tuple[Any, set[str]]:
+        """The source's stored row and its pending detail URLs (one worker-thread trip)."""
+        return self.store.get_source(source_id), pending.urls(self.store, source_id)
 
     async def _crawl_originals(
         self, source: SourceSettings, since: date | None, report: SourceReport, slog: logging.LoggerAdapter[logging.Logger]
@@ -588,18 +606,30 @@ class Pipeline:
     # --- many sources --------------------------------------------------------------------
 
     async def crawl(self, sources: list[SourceSettings], *, since: date | None = None, progress: Callable[[SourceReport], None] | None = None) -> list[SourceReport]:
-        """Crawl ``sources`` with at most ``crawl.concurrency`` at once; reports in the given order."""
+        """Crawl ``sources`` with at most ``crawl.concurrency`` at once; reports in the given order.
+
+        A pass in which some source fetched more than a ``304`` ends with a garbage collection."""
         sem = asyncio.Semaphore(self.settings.crawl.concurrency)
-        rows = {r.id: r for r in await asyncio.to_thread(self.store.list_sources)}  # one query, not one per source
+
+        def state() -> tuple[dict[str, Any], set[str]]:  # one trip for every source, not two per source
+            return {r.id: r for r in self.store.list_sources()}, pending.sources_with_rows(self.store)
+
+        rows, with_pending = await asyncio.to_thread(state)
 
         async def one(src: SourceSettings) -> SourceReport:
             async with sem:
-                rep = await self.crawl_source(src, since=since, row=rows.get(src.id))
+                rep = await self.crawl_source(src, since=since, row=rows.get(src.id), pending_urls=None if src.id in with_pending else set())
             if progress is not None:
                 progress(rep)
             return rep
 
-        return list(await asyncio.gather(*(one(s) for s in sources)))
+        reports = list(await asyncio.gather(*(one(s) for s in sources)))
+        if any(not r.not_modified for r in reports):
+            # A pass that fetched and stored pages leaves many objects behind for the cyclic
+            # garbage collector: collect them now, between passes, rather than in a full
+            # collection that would pause the event loop in the middle of the next one.
+            await asyncio.to_thread(gc.collect)
+        return reports
 
 
 def _with_date(article: ParsedArticle, when: datetime) -> ParsedArticle:

@@ -83,6 +83,13 @@ def urls(store, source_id: str) -> set[str]:  # type: ignore[no-untyped-def]
         return set(s.exec(select(PendingDetail.url).where(PendingDetail.source_id == source_id)).all())
 
 
+def sources_with_rows(store) -> set[str]:  # type: ignore[no-untyped-def]
+    """Ids of the sources that have any row (pending or given up): a crawl skips the per-source
+    look-up (:func:`urls`) for the others."""
+    with store.read_session() as s:
+        return set(s.exec(select(PendingDetail.source_id).distinct()).all())
+
+
 def summary(store) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
     """``{source_id: {"pending": n, "given_up": m}}`` for sources with any row."""
     out: dict[str, dict[str, int]] = {}
@@ -94,4 +101,4 @@ def summary(store) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
     return out
 
 
-__all__ = ["MAX_WAIT", "PendingItem", "due", "record_failure", "resolve", "summary", "urls"]
+__all__ = ["MAX_WAIT", "PendingItem", "due", "record_failure", "resolve", "sources_with_rows", "summary", "urls"]

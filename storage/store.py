@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from crawler.errors import StorageError
@@ -153,34 +153,31 @@ class Store:
         A failure increments ``consecutive_failures``; a success resets it. A
         successful crawl whose pages yielded nothing parseable increments
         ``empty_crawls``; ``markup_changed`` is set once it reaches
-        ``outcome.markup_change_after``.
+        ``outcome.markup_change_after``. One ``UPDATE`` (counters incremented in SQL):
+        every crawl of every source writes here, most of them after a ``304``.
+
+        Raises:
+            StorageError: unknown source, or the database failed.
         """
+        values: dict[str, Any] = {"last_crawl_at": outcome.at}
+        if outcome.error is None:
+            values.update(last_success_at=outcome.at, consecutive_failures=0, last_new_items=outcome.new_items)
+            if outcome.etag is not None or outcome.last_modified is not None:
+                values.update(list_etag=outcome.etag, list_last_modified=outcome.last_modified)
+            if outcome.backfilled:
+                values["backfilled"] = True
+        else:
+            values.update(last_error=outcome.error[:2000], last_error_at=outcome.at, consecutive_failures=Source.consecutive_failures + 1)
+        if outcome.flags is not None:
+            values["health_flags"] = sorted(set(outcome.flags)) or None
+        if outcome.empty is True:
+            values.update(empty_crawls=Source.empty_crawls + 1, markup_changed=Source.empty_crawls + 1 >= outcome.markup_change_after)
+        elif outcome.empty is False:
+            values.update(empty_crawls=0, markup_changed=False)
         with self.session() as s:
-            src = s.get(Source, outcome.source_id)
-            if src is None:
+            done = s.exec(update(Source).where(Source.id == outcome.source_id).values(**values))  # type: ignore[call-overload, arg-type]
+            if not done.rowcount:
                 raise StorageError(f"unknown source {outcome.source_id!r}")
-            src.last_crawl_at = outcome.at
-            if outcome.error is None:
-                src.last_success_at = outcome.at
-                src.consecutive_failures = 0
-                src.last_new_items = outcome.new_items
-                if outcome.etag is not None or outcome.last_modified is not None:
-                    src.list_etag, src.list_last_modified = outcome.etag, outcome.last_modified
-                if outcome.backfilled:
-                    src.backfilled = True
-            else:
-                src.last_error = outcome.error[:2000]
-                src.last_error_at = outcome.at
-                src.consecutive_failures += 1
-            if outcome.flags is not None:
-                src.health_flags = sorted(set(outcome.flags)) or None
-            if outcome.empty is True:
-                src.empty_crawls += 1
-                src.markup_changed = src.empty_crawls >= outcome.markup_change_after
-            elif outcome.empty is False:
-                src.empty_crawls = 0
-                src.markup_changed = False
-            s.add(src)
 
     # --- articles ------------------------------------------------------------------
 

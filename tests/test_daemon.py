@@ -160,3 +160,34 @@ def test_sigterm_cancels_a_crawl_that_outlives_the_grace(tmp_path: Path) -> None
     db = tmp_path / "g.db"
     assert want > 0 and count(db, "SELECT count(*) FROM articles") == 0
     assert count(db, "SELECT count(*) FROM sources WHERE last_success_at IS NOT NULL") == 0
+
+
+def test_memory_is_given_back_after_crawling(tmp_path: Path) -> None:
+    """After the crawl jobs that fetched pages, once no job runs for TRIM_AFTER seconds, the daemon
+    returns freed memory to the system (crawler.daemon.release_memory), once, not per job."""
+    import asyncio
+
+    from crawler.daemon import TRIM_AFTER, Daemon
+    from storage import open_store
+
+    net = SimNetwork(sites=["arbat", "tagan"], seed=23, backlog_days=1)
+    since = net.now.date() - timedelta(days=1)
+    with net.start_in_thread() as running:
+        settings = sim_settings(tmp_path / "m.db", running.sources, since, crawl__interval="1h")
+        store = open_store(settings.database.url)
+
+        async def go() -> Daemon:
+            daemon = Daemon(settings, store)
+            task = asyncio.create_task(daemon.run())
+            deadline = time.monotonic() + 60 + TRIM_AFTER
+            while time.monotonic() < deadline and not (daemon.jobs_done == 2 and daemon.memory_releases):
+                await asyncio.sleep(0.2)
+            daemon.stop.set()
+            await task
+            return daemon
+
+        try:
+            daemon = asyncio.run(go())
+        finally:
+            store.close()
+    assert daemon.jobs_done == 2 and daemon.memory_releases == 1

@@ -137,18 +137,26 @@ def build_channels(settings: Settings) -> list[Channel]:
             a webhook/Apprise target on a private address without ``alerts.allow_private_targets``
             (messages never contain the secret).
     """
-    from crawler.alert.apprise_channel import AppriseChannelImpl
-    from crawler.alert.email import EmailChannelImpl
-    from crawler.alert.webhook import WebhookChannelImpl
-
+    # Each kind's module (Apprise with its ~80 modules, smtplib, standardwebhooks) is imported
+    # only when such a channel is configured: the daemon keeps what it imports for its lifetime.
     out: list[Channel] = []
     a = settings.alerts
-    for i, w in enumerate(a.webhooks):
-        out.append(WebhookChannelImpl(w.name or f"webhook:{i}", w))
-    for i, e in enumerate(settings.email_channels()):
-        out.append(EmailChannelImpl(e.name or f"email:{i}", e))
-    for i, ap in enumerate(a.apprise):
-        out.append(AppriseChannelImpl(ap.name or f"apprise:{i}", ap))
+    if a.webhooks:
+        from crawler.alert.webhook import WebhookChannelImpl
+
+        for i, w in enumerate(a.webhooks):
+            out.append(WebhookChannelImpl(w.name or f"webhook:{i}", w))
+    emails = settings.email_channels()
+    if emails:
+        from crawler.alert.email import EmailChannelImpl
+
+        for i, e in enumerate(emails):
+            out.append(EmailChannelImpl(e.name or f"email:{i}", e))
+    if a.apprise:
+        from crawler.alert.apprise_channel import AppriseChannelImpl
+
+        for i, ap in enumerate(a.apprise):
+            out.append(AppriseChannelImpl(ap.name or f"apprise:{i}", ap))
     seen: set[str] = set()
     for ch in out:
         ch.allow_private = a.allow_private_targets

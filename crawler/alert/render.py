@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 from storage.outbox import StoryRecord
 from storage.types import iso_utc
@@ -130,6 +131,9 @@ def subject(msg: Message) -> str:
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
+    # Imported on the first message rendered, not when the daemon starts (idle memory, issue 14).
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(str(Path(__file__).with_name("templates"))),
         autoescape=select_autoescape(enabled_extensions=("html.j2", "html")),

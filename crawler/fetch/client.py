@@ -118,7 +118,7 @@ class Fetcher:
                 # transient failure of robots.txt itself is retried like any other.
                 if self.settings.respect_robots and not await self.robots.allowed(url):
                     raise PermanentFetchError(f"robots.txt disallows {url}", url=url)
-                return await self._fetch_once(url, etag=etag, last_modified=last_modified, policy=policy)
+                return await self._fetch_once(url, etag=etag, last_modified=last_modified, policy=policy, checked=True)
             except TransientFetchError as exc:
                 if attempt >= attempts:
                     raise
@@ -133,7 +133,10 @@ class Fetcher:
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _fetch_once(self, url: str, *, etag: str | None, last_modified: str | None, policy: OriginPolicy | None) -> FetchResult:
+    async def _fetch_once(
+        self, url: str, *, etag: str | None, last_modified: str | None, policy: OriginPolicy | None, checked: bool = False
+    ) -> FetchResult:
+        """One attempt (no retries); ``checked``: ``policy`` already passed ``url`` itself (its redirect hops are still checked)."""
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -146,7 +149,7 @@ class Fetcher:
             self.requests_made += 1
             try:
                 async with asyncio.timeout(self.settings.total_timeout.total_seconds()):
-                    return await self._stream(url, headers, started, policy)
+                    return await self._stream(url, headers, started, policy, checked)
             except TimeoutError:
                 metrics.FETCHES.labels("error").inc()
                 raise TransientFetchError(
@@ -164,11 +167,12 @@ class Fetcher:
             except httpx.InvalidURL as exc:
                 raise PermanentFetchError(f"invalid URL {url}: {exc}", url=url) from None
 
-    async def _open(self, url: str, headers: dict[str, str], policy: OriginPolicy | None) -> httpx.Response:
-        """Send the GET and follow redirects by hand, checking every hop with ``policy`` before connecting."""
+    async def _open(self, url: str, headers: dict[str, str], policy: OriginPolicy | None, checked: bool = False) -> httpx.Response:
+        """Send the GET and follow redirects by hand, checking every hop with ``policy`` before
+        connecting (but the first when ``checked``: the caller checked ``url`` already)."""
         request = self.client.build_request("GET", url, headers=headers)
-        for _hop in range(self.settings.max_redirects + 1):
-            if policy is not None:
+        for hop in range(self.settings.max_redirects + 1):
+            if policy is not None and not (hop == 0 and checked):
                 await policy.check(str(request.url))
             resp = await self.client.send(request, stream=True)
             if not (resp.is_redirect and resp.next_request is not None):
@@ -178,8 +182,8 @@ class Fetcher:
             request = resp.next_request
         raise httpx.TooManyRedirects("too many redirects", request=request)
 
-    async def _stream(self, url: str, headers: dict[str, str], started: float, policy: OriginPolicy | None) -> FetchResult:
-        resp = await self._open(url, headers, policy)
+    async def _stream(self, url: str, headers: dict[str, str], started: float, policy: OriginPolicy | None, checked: bool = False) -> FetchResult:
+        resp = await self._open(url, headers, policy, checked)
         try:
             metrics.FETCHES.labels(str(resp.status_code)).inc()
             err = classify_status(resp.status_code, url, parse_retry_after(resp.headers.get("Retry-After")))

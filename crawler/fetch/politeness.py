@@ -6,6 +6,7 @@ A host is ``scheme://host:port``: the unit servers see, like Scrapy's downloader
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,8 +15,9 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 
+@functools.lru_cache(maxsize=4096)
 def host_key(url: str) -> str:
-    """``scheme://host[:port]`` of a URL, lower-cased: the politeness and robots.txt unit."""
+    """``scheme://host[:port]`` of a URL, lower-cased: the politeness and robots.txt unit (memoised)."""
     parts = urlsplit(url)
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 

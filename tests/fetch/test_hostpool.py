@@ -52,3 +52,41 @@ def test_global_cap_holds_requests_until_a_response_is_closed() -> None:
 
         blocked, status = asyncio.run(go())
     assert blocked and status == 200
+
+
+async def test_kept_socket_stream_sees_a_server_close() -> None:
+    """The pinned backend's streams answer httpcore's idle check (``is_readable``) from their kept
+    socket: False while the connection is idle, True once the server closed it (so httpcore
+    drops it instead of sending the next request into a dead connection)."""
+    import asyncio
+
+    import httpcore
+
+    from crawler.fetch.pinning import KeptSocketStream, PinnedBackend
+    from crawler.netpolicy import OriginPolicy
+
+    closed = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await closed.wait()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    policy = OriginPolicy(f"http://127.0.0.1:{port}/")
+    backend = PinnedBackend(httpcore.AnyIOBackend(), lambda: policy)
+    try:
+        stream = await backend.connect_tcp("127.0.0.1", port)
+        assert isinstance(stream, KeptSocketStream)
+        assert stream.get_extra_info("is_readable") is False
+        assert stream.get_extra_info("socket") is not None
+        closed.set()
+        for _ in range(100):
+            if stream.get_extra_info("is_readable"):
+                break
+            await asyncio.sleep(0.01)
+        assert stream.get_extra_info("is_readable") is True
+        await stream.aclose()
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -54,12 +54,14 @@ def test_failed_detail_page_is_fetched_on_a_later_crawl(tmp_path: Path, family: 
             assert reports[0].ok and reports[0].failed == 1
             assert victim.url not in _urls(store)
             assert pending.summary(store) == {"arbat": {"pending": 1, "given_up": 0}}
+            assert pending.sources_with_rows(store) == {"arbat"}  # the one look-up a crawl of many sources makes
             net.clear_fault("arbat", "500")
             # Nothing new on the site: the list answers 304 (or shows only known items).
             reports, _ = asyncio.run(crawl_once(settings, store, deliver=False))
             assert reports[0].ok
             assert _urls(store) == {p.url for p in pages}
             assert pending.summary(store) == {}
+            assert pending.sources_with_rows(store) == set()
         finally:
             store.close()
 
