@@ -397,13 +397,15 @@ _NO_UNIT = 0
 
 def _figures(f: Features, *, small: bool) -> list[float]:
     """Figure values of ``f`` (``small=False``: without bare numbers below 10, which also count
-    days of the month and «в 2 этапа»)."""
-    return [v for u, v in zip(f.fig_units.tolist(), f.fig_values.tolist()) if small or u != _NO_UNIT or v >= 10]
+    days of the month and «в 2 этапа»). Approximate figures are stored negative
+    (:func:`crawler.dedup.extract.figures`, ``marked``): their magnitude is used."""
+    vals = ((u, abs(v)) for u, v in zip(f.fig_units.tolist(), f.fig_values.tolist()))
+    return [v for u, v in vals if small or u != _NO_UNIT or v >= 10]
 
 
 def _missing(item: Features, original: Features, *, small: bool) -> int:
     """How many of ``item``'s figures have a value found nowhere in the original (any unit)."""
-    have = {round(v, 2) for v in original.fig_values.tolist()}
+    have = {round(abs(v), 2) for v in original.fig_values.tolist()}
     return sum(1 for v in _figures(item, small=small) if round(v, 2) not in have)
 
 

@@ -480,7 +480,7 @@ def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=No
     ta = {y for y in a.years.tolist() if y & TITLE_YEAR}
     tb = {y for y in b.years.tolist() if y & TITLE_YEAR}
     # disjoint years in the bodies: another year's release of a template, unless the release's own
-    # figures agree (≥ 2 shared, none contradicted): a reprint quoting the history («в 2015 году
+    # figures agree (one shared, none contradicted): a reprint quoting the history («в 2015 году
     # стадион законсервировали») beside one naming the year of the work («в 2024 году возведут»)
     s["year_conf"] = 1.0 if ya and yb and not (ya & yb) and not (shared >= 1 and conf == 0) else 0.0
     s["title_year_conf"] = 1.0 if ta and tb and not (ta & tb) else 0.0
