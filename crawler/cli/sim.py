@@ -47,22 +47,23 @@ def serve(
     speed: Annotated[float, typer.Option(help="Simulated minutes that pass per real second (0: the clock stands still).")] = 1.0,
     latency: Annotated[float, typer.Option(help="Seconds added before every response (a network round trip).")] = 0.0,
     duration: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).")] = 0.0,
+    mayor: Annotated[bool, typer.Option("--mayor", help="Also serve the www.mos.ru replica (RSS + JSON API) and put its `kind: mayor` source into the config, to try the Mayor's originals (`releases --originals-only`).")] = False,
 ) -> None:
     """Serve simulated press centres on 127.0.0.x and write a config for them; then, in another shell:
     ``mosnews crawl --config sim-config.yaml`` or ``mosnews run --config sim-config.yaml``."""
     try:
-        asyncio.run(_serve(config_out, database, sites, seed, backlog_days, speed, latency, duration))
+        asyncio.run(_serve(config_out, database, sites, seed, backlog_days, speed, latency, duration, mayor))
     except KeyboardInterrupt:
         pass
 
 
-async def _serve(config_out: Path, database: str, n_sites: int, seed: int, backlog_days: int, speed: float, latency: float, duration: float) -> None:
+async def _serve(config_out: Path, database: str, n_sites: int, seed: int, backlog_days: int, speed: float, latency: float, duration: float, mayor: bool = False) -> None:
     import signal
 
     from crawler.sim import MSK, SimNetwork
 
     now = datetime.now(MSK).replace(second=0, microsecond=0)
-    net = SimNetwork(sites=n_sites, seed=seed, backlog_days=backlog_days, start=now)
+    net = SimNetwork(sites=n_sites, seed=seed, backlog_days=backlog_days, start=now, mayor=mayor)
     net.latency = max(0.0, latency)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

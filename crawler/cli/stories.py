@@ -12,7 +12,7 @@ import typer
 
 from crawler.cli.app import app
 from crawler.cli.query import msk_time
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, ConfigOption, database, fail, get_settings
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_CONFIG, ConfigOption, database, fail, get_settings
 from crawler.errors import StoryEditError
 
 
@@ -75,9 +75,13 @@ def _reasons(expl: dict[str, Any] | None, role: str = "joined", promoted: bool =
 def story(
     story_id: Annotated[int, typer.Argument(help="Story id (see `mosnews releases`).")],
     config: ConfigOption = DEFAULT_CONFIG,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the story and every reprint with the full explanation as JSON.")] = False,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, or json: the story and every reprint with the full explanation.")] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Show a story with every reprint and why each one was attached."""
+    if fmt not in ("table", "json"):
+        fail(f"--format: expected table or json, got {fmt!r}", EXIT_CONFIG)
+    as_json = as_json or fmt == "json"
     from storage.stories import story_detail
 
     from storage.queries import story_moved_to
