@@ -71,7 +71,7 @@ def test_split_and_merge_survive_recluster(crawled) -> None:  # type: ignore[no-
 
     res = runner.invoke(app, ["recluster", "--config", str(cfg), "--force"])
     assert res.exit_code == 0, res.output
-    assert "method unchanged (--force)" in res.output and "stories (" in res.output
+    assert "method: unchanged (rebuilt because of --force)" in res.output and "stories (" in res.output
     # The split article is still alone; the merged articles are still together.
     sid = q(store, f"SELECT story_id FROM articles WHERE id={victim}")[0][0]
     assert q(store, f"SELECT count(*) FROM articles WHERE story_id={sid}")[0][0] == 1

@@ -184,7 +184,7 @@ def recluster(
     if not stats["rebuilt"]:
         typer.echo("stories are up to date: built with the current method; nothing to change (--force rebuilds anyway)")
         return
-    for line in stats["changes"] or ["method unchanged (--force)"]:
+    for line in stats["changes"] or ["unchanged (rebuilt because of --force)"]:
         typer.echo(f"method: {line}")
     typer.echo(
         f"{stats['stories']} stories ({stats['reused']} kept their id, {stats['created']} new, "
