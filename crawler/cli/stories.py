@@ -31,7 +31,8 @@ def _reasons(expl: dict[str, Any] | None, role: str = "joined", promoted: bool =
 
     Attached reprints: ``Detector.decide``'s ``best`` story score, p against the canonical,
     the main signals against it (``char``/``tfidf`` cosines, ``enc`` title-encoder cosine,
-    ``title`` overlap, ``fig_agree`` = ln(1 + shared figures)) and the conflicts that fired.
+    ``title`` overlap, ``names`` overlap of capitalised and quoted names, ``contain`` shared
+    3-word shingles, ``fig_agree`` = ln(1 + shared figures)) and the conflicts that fired.
     The article that founded the story: the closest *other* story it was compared with.
     ``late`` for an article moved by late attachment, ``manual`` for a hand fix.
     """
@@ -54,7 +55,7 @@ def _reasons(expl: dict[str, Any] | None, role: str = "joined", promoted: bool =
             parts.append(f"{label}={v:.2f}")
     sig = best.get("signals_vs_canonical") or {}
     if isinstance(sig, dict):
-        for k in ("char", "tfidf", "enc", "title"):
+        for k in ("char", "tfidf", "enc", "title", "names", "contain"):
             v = sig.get(k)
             if isinstance(v, (int, float)):
                 parts.append(f"{k}={v:.2f}")
@@ -119,8 +120,9 @@ def story(
     typer.echo("(M: the Mayor's original, which is then the canonical item; * canonical: the fullest text among the reprints published within 24 h of the earliest;")
     typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story;")
     typer.echo(" reasons: story_score = the detector's probability that the article reprints the story, p_vs_canonical = the")
-    typer.echo(" same against the canonical article alone, char/tfidf/enc/title = similarities 0..1 (text characters,")
-    typer.echo(" weighted words, sentence encoder, title words), shared_figures = numbers found in both; docs/dedup.md)")
+    typer.echo(" same against the canonical article alone, char/tfidf/enc/title/names/contain = similarities 0..1 (text")
+    typer.echo(" characters, weighted words, sentence encoder, title words, names and quoted names, shared 3-word phrases),")
+    typer.echo(" shared_figures = numbers found in both, conflicts = penalties that fired; docs/dedup.md)")
 
 
 def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
