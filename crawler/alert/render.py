@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from jinja2 import Environment
 
+from crawler.russian import plural_form
 from storage.outbox import StoryRecord
 from storage.types import iso_utc
 
@@ -58,14 +59,9 @@ def moscow_time(dt: datetime | None) -> str:
 
 
 def plural(n: int, one: str, few: str, many: str) -> str:
-    """Russian plural: ``plural(5, "релиз", "релиза", "релизов")`` → ``"5 релизов"``."""
-    if n % 10 == 1 and n % 100 != 11:
-        word = one
-    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        word = few
-    else:
-        word = many
-    return f"{n} {word}"
+    """``n`` and its noun form (:func:`crawler.russian.plural_form`): ``plural(5, "релиз", "релиза",
+    "релизов")`` → ``"5 релизов"``."""
+    return f"{n} {plural_form(n, one, few, many)}"
 
 
 def story_data(story: StoryRecord) -> dict[str, Any]:

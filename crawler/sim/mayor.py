@@ -34,7 +34,7 @@ from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
-from .routes import Reply
+from .routes import Reply, transport_fault_reply
 from .timeline import MSK
 
 if TYPE_CHECKING:
@@ -184,13 +184,9 @@ class MayorReplica:
         rename = {f.params["frm"]: f.params["to"] for f in self.net.faults(MAYOR_ID) if f.kind == "rename"}
         if fault is not None:
             k, p = fault.kind, fault.params
-            if k in ("500", "503", "429"):
-                hdrs = [("Content-Type", "text/html; charset=utf-8")]
-                if p.get("retry_after") is not None:
-                    hdrs.append(("Retry-After", str(p["retry_after"])))
-                return Reply(int(k), hdrs, f"<html><body><h1>{k}</h1></body></html>".encode())
-            if k == "reset":
-                return Reply(0, action="reset")
+            common = transport_fault_reply(k, p)
+            if common is not None:
+                return common
             if k == "delay":
                 reply = self._route(path, query, active, rename)
                 reply.action, reply.params = "delay", {"seconds": float(p["seconds"])}

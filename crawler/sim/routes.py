@@ -82,19 +82,29 @@ def _html_reply(net, site_id, family, key, build, last_mod, headers_in) -> Reply
     return Reply(200, [("Content-Type", f"text/html; charset={enc}")] + hdrs, body)
 
 
+def transport_fault_reply(kind: str, params: dict) -> Reply | None:
+    """The reply for a fault every simulated host answers alike: an error status (``500``,
+    ``503``, ``429``; ``params["retry_after"]`` → a ``Retry-After`` header) or a connection
+    ``reset``. ``None`` for any other fault kind (the caller's own)."""
+    if kind in ("500", "503", "429"):
+        hdrs = [("Content-Type", "text/html; charset=utf-8")]
+        if params.get("retry_after") is not None:
+            hdrs.append(("Retry-After", str(params["retry_after"])))
+        return Reply(int(kind), hdrs, f"<html><body><h1>{kind}</h1></body></html>".encode())
+    if kind == "reset":
+        return Reply(0, action="reset")
+    return None
+
+
 def respond(net: "SimNetwork", site_id: str, method: str, path: str, query: str, headers_in: dict[str, str]) -> Reply:
     """Build the reply for one request (call with ``net._lock`` held). ``headers_in`` keys lower-case."""
     site = net.site(site_id)
     fault = net._take_fault(site_id, path)
     if fault is not None:
         k, p = fault.kind, fault.params
-        if k in ("500", "503", "429"):
-            hdrs = [("Content-Type", "text/html; charset=utf-8")]
-            if p.get("retry_after") is not None:
-                hdrs.append(("Retry-After", str(p["retry_after"])))
-            return Reply(int(k), hdrs, f"<html><body><h1>{k}</h1></body></html>".encode())
-        if k == "reset":
-            return Reply(0, action="reset")
+        common = transport_fault_reply(k, p)
+        if common is not None:
+            return common
         if k == "redirect_loop":
             target = path if "loop=1" in query else f"{path}?loop=1"
             return Reply(302, [("Location", target)])

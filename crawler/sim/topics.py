@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import random
 
+from crawler.russian import plural_form as plural
+
 from . import vocab
 
 NBSP = "\u00a0"
@@ -21,17 +23,6 @@ def num(n: int) -> str:
     if n < 10000:
         return str(n)
     return f"{n:,}".replace(",", NBSP)
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """The Russian noun form for ``n``: ``plural(5, "маршрут", "маршрута", "маршрутов")`` → «маршрутов»
-    (1, 21 → one; 2–4, 22–24 → few; 0, 5–20, 25… → many)."""
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 def dec(x: float) -> str:

@@ -32,6 +32,7 @@ from typing import Any, Callable
 from markupsafe import Markup, escape
 
 from crawler.config import ServerSettings, host_is_loopback
+from crawler.russian import plural_form as plural
 from crawler.web.explain import explain
 from crawler.web.queries import MSK, Filters, Row, WebQueries, cursor
 
@@ -143,16 +144,6 @@ def host_of(url: str | None) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(url).hostname or "" if url else ""
-
-
-def plural(n: int, one: str, few: str, many: str) -> str:
-    """Russian plural form for ``n``: 1 перепечатка, 2 перепечатки, 5 перепечаток."""
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
 
 
 def xml_text(text: str | None) -> str:
