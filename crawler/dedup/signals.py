@@ -412,12 +412,14 @@ def name_conflict(a: Features, b: Features) -> float:
 _GREETING = frozenset(term_id(s) for s in ("поздрав", "поздравлен", "поздравля", "поздравительн"))
 
 
-def _greets_in_title(f: Features) -> bool:
-    return any(t in _GREETING for t in f.title_terms.tolist())
-
-
-def _greets(f: Features) -> bool:
-    return _greets_in_title(f) or any(t in _GREETING for t in f.terms.tolist())
+def _greeting(f: Features) -> tuple[bool, bool]:
+    """``(headline is a greeting, the text mentions one)``, computed once per article and kept
+    in ``f.extra`` (the pair scorer asks for every member of every candidate story)."""
+    g = f.extra.get("greeting")
+    if g is None:
+        head = not _GREETING.isdisjoint(f.title_terms.tolist())
+        g = f.extra["greeting"] = (head, head or not _GREETING.isdisjoint(f.terms.tolist()))
+    return g
 
 
 def greeting_conflict(a: Features, b: Features) -> float:
@@ -425,11 +427,8 @@ def greeting_conflict(a: Features, b: Features) -> float:
     запуска») and the other text never mentions a greeting («За год МЦД перевезли свыше 130 млн
     человек»): the news item of an occasion and the greeting on it are two releases (dev-v2:
     fires on 0 of 158 positive pairs)."""
-    if _greets_in_title(a) and not _greets(b):
-        return 1.0
-    if _greets_in_title(b) and not _greets(a):
-        return 1.0
-    return 0.0
+    (head_a, any_a), (head_b, any_b) = _greeting(a), _greeting(b)
+    return 1.0 if (head_a and not any_b) or (head_b and not any_a) else 0.0
 
 
 def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=None, vb=None, ca=None, cb=None, char: tuple[float, float] | None = None) -> dict[str, float]:

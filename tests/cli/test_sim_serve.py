@@ -63,7 +63,7 @@ def test_sim_serve_with_the_mayor_replica_gives_releases_with_originals(tmp_path
         out = rel.stdout.strip()
         rows = json.loads(out) if out.startswith("[") else [json.loads(line) for line in out.splitlines() if line.strip()]
         assert rows and all(r["original_url"] for r in rows)
-        sid = rows[0]["story_id"] if "story_id" in rows[0] else rows[0]["id"]
+        sid = rows[0]["story_id"]
         one = subprocess.run([sys.executable, "-m", "crawler", "story", str(sid), "--config", str(cfg), "--format", "json"],
                              capture_output=True, text=True, timeout=120)
         assert one.returncode == 0, one.stderr
