@@ -195,11 +195,14 @@ async def test_robots_disallow(server) -> None:  # type: ignore[no-untyped-def]
 
 async def test_per_host_concurrency_and_delay(server) -> None:  # type: ignore[no-untyped-def]
     base, state = server
-    async with Fetcher(settings(per_host=1, delay=timedelta(milliseconds=100))) as f:
+    async with Fetcher(settings(per_host=1, delay=timedelta(milliseconds=200))) as f:
         await asyncio.gather(*(f.fetch(f"{base}/ok/{i}") for i in range(4)))
     assert state.max_in_flight == 1
+    # The delay runs between request starts on the client; the server sees each start a few ms
+    # later, more on a loaded machine, so a gap may look shorter by that jitter (once in ~8
+    # loaded runs a 100 ms delay showed as 89 ms). 40 ms of slack for it; no delay gives ~1 ms.
     gaps = [b - a for a, b in zip(state.starts, state.starts[1:])]
-    assert all(g >= 0.09 for g in gaps), gaps
+    assert all(g >= 0.16 for g in gaps), gaps
 
 
 async def test_connection_refused_is_transient() -> None:
