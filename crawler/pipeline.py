@@ -67,6 +67,8 @@ class SourceReport:
     #: Of those, stories recorded without an alert: pages of a source's first (backfill) crawl
     #: with ``alerts.first_run: skip`` (their outbox row is ``skipped``).
     stories_unalerted: int = 0
+    #: This was the source's first (backfill) crawl: ``sources.backfilled`` was false when it began.
+    first_crawl: bool = False
     #: Detail pages that could not be fetched or parsed (failed downloads are kept as pending work).
     failed: int = 0
     #: Of those, pages fetched but not parsed (kept raw; the markup-change signal).
@@ -281,6 +283,7 @@ class Pipeline:
             row, stored_urls = await asyncio.to_thread(self._source_state, source.id)
             tracked = stored_urls if tracked is None else tracked
         backfill = row is None or not row.backfilled
+        report.first_crawl = backfill
         since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
         label, profile = profile_for(self.settings, source)
         url: str | None = source.url
@@ -393,6 +396,7 @@ class Pipeline:
 
         row = await asyncio.to_thread(self.store.get_source, source.id)
         backfill = row is None or not row.backfilled
+        report.first_crawl = backfill
         since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
         known = await asyncio.to_thread(known_originals, self.store, source.id)
         got = await fetch_originals(

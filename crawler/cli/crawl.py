@@ -98,11 +98,14 @@ def crawl(
         f"{sum(r.updated for r in reports)} updated, {sum(r.stories_created for r in reports)} new stories, "
         f"{len(failed)} sources failed"
     )
-    quiet = [r for r in reports if r.stories_unalerted]
-    if quiet:
+    unalerted = sum(r.stories_unalerted for r in reports)
+    if unalerted:
+        # every source whose first crawl this was (not only those whose pages founded a story:
+        # a first crawl may find only reprints of stories other sources founded)
+        first = [r for r in reports if r.first_crawl and (r.ok or r.stories_unalerted)]
         typer.echo(
-            f"no alerts for {sum(r.stories_unalerted for r in quiet)} of the new stories: found by the first crawl of "
-            f"{len(quiet)} source(s), recorded without alerts (alerts.first_run: skip: a first crawl reads the archive; later crawls alert)"
+            f"no alerts for {unalerted} of the new stories: found by the first crawl of "
+            f"{len(first)} source(s), recorded without alerts (alerts.first_run: skip: a first crawl reads the archive; later crawls alert)"
         )
     if dispatched is not None:
         typer.echo(alerts_line(dispatched, settings.alerts.crawl_wait if wait_for is None else wait_for))
