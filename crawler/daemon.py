@@ -260,6 +260,12 @@ class Daemon:
                 except (NotImplementedError, RuntimeError):  # not the main thread
                     pass
             await self.pipeline.open()
+            try:  # when each first crawl is due: `mosnews status` and /healthz flag a source never crawled after that
+                from crawler.health import record_first_crawls_due
+
+                await asyncio.to_thread(record_first_crawls_due, self.store, self.settings, datetime.now(timezone.utc))
+            except Exception:
+                log.exception("could not record the first-crawl schedule")
             skipped = _SkippedRunFilter()
             logging.getLogger("apscheduler.scheduler").addFilter(skipped)
             logging.getLogger("apscheduler.executors.default").addFilter(skipped)
