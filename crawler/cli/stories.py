@@ -12,7 +12,7 @@ import typer
 
 from crawler.cli.app import app
 from crawler.cli.query import msk_time
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_CONFIG, ConfigOption, database, fail, get_settings
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_CONFIG, ConfigOption, WideOption, database, fail, fit, get_settings, table_width
 from crawler.errors import StoryEditError
 
 
@@ -78,8 +78,9 @@ def story(
     config: ConfigOption = DEFAULT_CONFIG,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, or json: the story and every reprint with the full explanation.")] = "table",
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    wide: WideOption = False,
 ) -> None:
-    """Show a story with every reprint and why each one was attached."""
+    """Show a story with every reprint and why each one was attached (rows fit the terminal; --wide: whole rows)."""
     if fmt not in ("table", "json"):
         fail(f"--format: expected table or json, got {fmt!r}", EXIT_CONFIG)
     as_json = as_json or fmt == "json"
@@ -99,8 +100,18 @@ def story(
     if as_json:
         typer.echo(json.dumps(detail, ensure_ascii=False, indent=2, default=_json_default))
         return
+    import textwrap
+
+    width = table_width(wide)
+
+    def row(line: str) -> None:  # a table row: cut to the terminal's width, ending in «…»
+        typer.echo(fit(line, width))
+
+    def text(line: str, indent: str) -> None:  # prose (reasons, the legend): wrapped, never cut
+        typer.echo(line if width is None else textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False))
+
     st = detail["story"]
-    typer.echo(f"story {st['id']}: {st['title']}")
+    row(f"story {st['id']}: {st['title']}")
     typer.echo(f"  published {msk_time(st['published_at'])} MSK  first seen {msk_time(st['first_seen_at'])} MSK  reprints {st['reprint_count']}")
     orig = next((r for r in detail["reprints"] if r.get("original")), None)
     if orig is not None:
@@ -108,21 +119,27 @@ def story(
     else:
         typer.echo("  no Mayor's original (district news, or the original is not found yet)")
     src_w = max([len("source")] + [len(r["source_id"]) for r in detail["reprints"]])
-    typer.echo(f"   {'article':<8} {'published (MSK)':<16} {'source':<{src_w}} {'p':<6} url")
+    row(f"   {'article':<8} {'published (MSK)':<16} {'source':<{src_w}} {'p':<6} url")
     for r in detail["reprints"]:
         mark = "M" if r.get("original") else "*" if r["canonical"] else " "
         score = f"{r['score']:.2f}" if r["score"] is not None else "-"
-        typer.echo(f" {mark} {r['article_id']:<8} {msk_time(r['published_at']):<16} {r['source_id']:<{src_w}} {score:<6} {r['url']}")
-        typer.echo(f"      {r['title']}")
+        row(f" {mark} {r['article_id']:<8} {msk_time(r['published_at']):<16} {r['source_id']:<{src_w}} {score:<6} {r['url']}")
+        row(f"      {r['title']}")
         why = _reasons(r["explanation"], r["role"], r.get("promoted", False))
         if why:
-            typer.echo(f"      why: {why}")
-    typer.echo("(M: the Mayor's original, which is then the canonical item; * canonical: the fullest text among the reprints published within 24 h of the earliest;")
-    typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story;")
-    typer.echo(" reasons: story_score = the detector's probability that the article reprints the story, p_vs_canonical = the")
-    typer.echo(" same against the canonical article alone, char/tfidf/enc/title/names/contain = similarities 0..1 (text")
-    typer.echo(" characters, weighted words, sentence encoder, title words, names and quoted names, shared 3-word phrases),")
-    typer.echo(" shared_figures = numbers found in both, conflicts = penalties that fired; docs/dedup.md)")
+            text(f"      why: {why}", " " * 11)
+    legend = ["(M: the Mayor's original, which is then the canonical item; * canonical: the fullest text among the reprints published within 24 h of the earliest;",
+              " p: the article's story score when it was attached, 1.00 for the one that founded the story;",
+              " reasons: story_score = the detector's probability that the article reprints the story, p_vs_canonical = the",
+              " same against the canonical article alone, char/tfidf/enc/title/names/contain = similarities 0..1 (text",
+              " characters, weighted words, sentence encoder, title words, names and quoted names, shared 3-word phrases),",
+              " shared_figures = numbers found in both, conflicts = penalties that fired; docs/dedup.md)"]
+    if width is None:
+        for line in legend:
+            typer.echo(line)
+    else:
+        for part in (legend[0], legend[1], "".join(legend[2:])):
+            text(part, "  ")
 
 
 def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
