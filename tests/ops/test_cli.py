@@ -105,6 +105,9 @@ def test_export_jsonl_and_csv(cfg, tmp_path):
     assert [x["story_id"] for x in lines] == [cfg.ids["clinics"], cfg.ids["school"]]
     assert [p["source_id"] for p in lines[1]["reprints"]] == ["arbat", "tverskoy", "sokol"]
     assert "бассейн" in lines[1]["reprints"][0]["text"]
+    arr = run("export", "-c", str(cfg), "--since", "7d", "--format", "json")  # `--format json` as on every listing: one array
+    assert arr.exit_code == 0 and json.loads(arr.stdout) == lines, arr.output
+    assert json.loads(run("export", "-c", str(cfg), "--since", "1m", "-f", "json").stdout) == []
     out = tmp_path / "export.csv"
     r = run("export", "-c", str(cfg), "-f", "csv", "-o", str(out), "--no-text")
     assert r.exit_code == 0 and "exported 3 stories" in r.stderr
