@@ -198,14 +198,14 @@ class Pipeline:
                 continue
             yield story_id, str(article_id), feats
 
-    def _load_index(self) -> None:
+    def _load_index(self, level: int = logging.INFO) -> None:
         # Warm the hot tier with the days around the newest stored article (the live stream);
         # any other stretch is paged in when an article of that time arrives.
         newest = self.store.latest_published()
         anchor = min(self.clock(), newest) if newest is not None else self.clock()
         day = anchor.timestamp() / 86400.0
         self.detector.page_in(day, day)
-        log.info("dedup index loaded: %d recent articles", len(self.detector.hot))
+        log.log(level, "dedup index loaded: %d recent articles", len(self.detector.hot))
 
     async def _in_dedup_thread(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """Run ``fn`` in the pipeline's dedup worker thread (see ``__init__``)."""
@@ -577,14 +577,16 @@ class Pipeline:
                         self.detector.disorder.update(d for d in days if x <= d <= y)
                     return
                 moved += stats["moved"]
-            log.info(
+            # INFO only when a story changed: a backfill settles after every source's crawl (issue 14: quiet logs)
+            log.log(
+                logging.INFO if moved else logging.DEBUG,
                 "settled %d day(s) of articles that arrived out of order in publication order: %d article(s) changed story (%.1f s)",
                 sum(b - a + 1 for a, b in runs), moved, time.monotonic() - started,
             )
             metrics.SETTLED.inc(moved)
             self._stories_version = await asyncio.to_thread(stories_version, self.store)
             self.detector = self._new_detector()
-            await asyncio.to_thread(self._load_index)
+            await asyncio.to_thread(self._load_index, logging.DEBUG)
 
     async def _late_attach(self, decision: StoryDecision, story_id: int) -> None:
         """Move lone articles that now match ``story_id`` into it (:meth:`Detector.revisit`);
