@@ -170,6 +170,8 @@ def sources(
     wide: WideOption = False,
 ) -> None:
     """List the configured sources with their crawl status (reads the database, never writes it; times in Moscow time)."""
+    from storage.types import iso_utc
+
     settings = get_settings(config, database_only=True)
     health = {}
     if missing_sqlite(settings.database.url) is None:  # before the first crawl: the configured list only
@@ -181,7 +183,7 @@ def sources(
         h = health.get(s.id)
         rows.append({
             "id": s.id, "name": s.name, "okrug": s.okrug, "kind": s.kind, "url": s.url, "enabled": s.enabled,
-            "last_success_at": h.last_success_at.isoformat() if h and h.last_success_at else None,
+            "last_success_at": iso_utc(h.last_success_at) if h else None,  # UTC with Z, as every JSON time of mosnews
             "last_error": h.last_error if h else None,
             "consecutive_failures": h.consecutive_failures if h else 0,
             "markup_changed": bool(h and h.markup_changed),

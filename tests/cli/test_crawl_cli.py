@@ -50,7 +50,7 @@ def test_crawl_summary_failed_source_sources_probe_reparse(tmp_path: Path) -> No
         listing = mosnews("sources", "--config", str(cfg), "--json")
         rows = {r["id"]: r for r in json.loads(listing.stdout)}
         assert rows["tagan"]["consecutive_failures"] == 1 and rows["tagan"]["last_error"]
-        assert rows["arbat"]["last_success_at"] and rows["arbat"]["consecutive_failures"] == 0
+        assert rows["arbat"]["last_success_at"].endswith("Z") and rows["arbat"]["consecutive_failures"] == 0  # UTC, as all JSON times
 
         detail = next(p.url for p in net.pages("arbat"))
         probe = mosnews("probe", detail, "--config", str(cfg))
