@@ -93,6 +93,15 @@ def limit_malloc_arenas(arenas: int = 2) -> bool:
         return False
 
 
+def _human(d: timedelta) -> str:
+    """``15m``, ``1h``, ``90s``: a duration as the config writes it."""
+    secs = int(d.total_seconds())
+    for unit, n in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs and secs % n == 0:
+            return f"{secs // n}{unit}"
+    return f"{secs}s"
+
+
 class Daemon:
     """Runs the scheduler until stopped.
 
@@ -260,6 +269,12 @@ class Daemon:
                 except (NotImplementedError, RuntimeError):  # not the main thread
                     pass
             await self.pipeline.open()
+            try:  # when each first crawl is due: `mosnews status` and /healthz flag a source never crawled after that
+                from crawler.health import record_first_crawls_due
+
+                await asyncio.to_thread(record_first_crawls_due, self.store, self.settings, datetime.now(timezone.utc))
+            except Exception:
+                log.exception("could not record the first-crawl schedule")
             skipped = _SkippedRunFilter()
             logging.getLogger("apscheduler.scheduler").addFilter(skipped)
             logging.getLogger("apscheduler.executors.default").addFilter(skipped)
@@ -268,6 +283,15 @@ class Daemon:
             self.scheduler = scheduler
             scheduler.start()
             log.info("daemon started: %d sources scheduled on %s", len(self.settings.enabled_sources()), self.store.safe_url)
+            try:  # a backfill is quiet (per-source lines are DEBUG): say that one is under way and how far back it reads
+                done = {r.id for r in await asyncio.to_thread(self.store.list_sources) if r.backfilled}
+                first = [s.id for s in self.settings.enabled_sources() if s.id not in done]
+                if first:
+                    log.info("first crawl of %d source(s) reads each list back to %s; progress: one cycle line per %s "
+                             "(crawl.interval), `mosnews status` per source", len(first), self.settings.crawl.since,
+                             _human(self.settings.crawl.interval))
+            except Exception:
+                log.debug("could not count the sources still to backfill", exc_info=True)
             side = [asyncio.create_task(self._supervise("alerts", self._dispatch_loop), name="alerts"),
                     asyncio.create_task(self._memory_loop(), name="memory"), asyncio.create_task(self._summary_loop(), name="summary")]
             if sock is not None:

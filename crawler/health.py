@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.config import Settings
@@ -31,6 +32,12 @@ from storage.queries import SourceStatus, source_status
 from storage.types import iso_utc, parse_utc
 
 EPISODES_KEY = "health.episodes"
+#: ``meta`` key: ``{source_id: ISO UTC}``, when each enabled source's first crawl is due at the latest
+#: (written by the daemon at start: :func:`record_first_crawls_due`).
+FIRST_CRAWL_KEY = "health.first_crawl_due"
+#: Slack after a source's poll interval before a never-crawled source needs attention (a first
+#: crawl reads the archive back to ``crawl.since`` and may take a while).
+FIRST_CRAWL_GRACE = timedelta(hours=1)
 EVENT = "source.failing"
 log = logging.getLogger("mosnews.health")
 
@@ -100,4 +107,40 @@ def check_sources(store: Any, settings: Settings, now: datetime) -> list[str]:
     return queued
 
 
-__all__ = ["EPISODES_KEY", "EVENT", "check_sources"]
+def record_first_crawls_due(store: Any, settings: Settings, now: datetime) -> None:
+    """Note, at daemon start, when each enabled source's first crawl is due at the latest:
+    ``now`` + its poll interval + :data:`FIRST_CRAWL_GRACE` (the daemon schedules every first crawl
+    within 30 s of its start). ``mosnews status`` and ``/healthz`` read it (:func:`first_crawls_due`)."""
+    due = {s.id: iso_utc(now + settings.source_interval(s) + FIRST_CRAWL_GRACE) for s in settings.enabled_sources()}
+    store.set_meta(FIRST_CRAWL_KEY, json.dumps(due, sort_keys=True))
+
+
+def first_crawls_due(store: Any) -> dict[str, datetime]:
+    """``{source_id: due}`` as the last daemon start recorded it (empty when no daemon ever started)."""
+    try:
+        raw = json.loads(store.get_meta(FIRST_CRAWL_KEY) or "{}")
+        return {k: parse_utc(v) for k, v in raw.items() if isinstance(v, str)}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def first_crawl_overdue(source_id: str, due: dict[str, datetime], now: datetime) -> bool:
+    """A source with no crawl at all needs attention unless a running daemon's first crawl of it is
+    not yet due (:func:`record_first_crawls_due`). With no daemon start recorded for it (only one-shot
+    ``mosnews crawl`` runs, or it was added to the config after the daemon started) nobody will crawl
+    it: it needs attention at once."""
+    when = due.get(source_id)
+    return when is None or now >= when
+
+
+def never_crawled(ids: Iterable[str], due: dict[str, datetime], now: datetime) -> tuple[list[str], list[str]]:
+    """Split never-crawled source ids into ``(overdue, waiting)`` (:func:`first_crawl_overdue`)."""
+    overdue: list[str] = []
+    waiting: list[str] = []
+    for sid in ids:
+        (overdue if first_crawl_overdue(sid, due, now) else waiting).append(sid)
+    return overdue, waiting
+
+
+__all__ = ["EPISODES_KEY", "EVENT", "FIRST_CRAWL_GRACE", "FIRST_CRAWL_KEY", "check_sources", "first_crawl_overdue",
+           "first_crawls_due", "never_crawled", "record_first_crawls_due"]

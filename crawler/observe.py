@@ -183,10 +183,13 @@ def make_app(store: Any, ready: Callable[[], bool], problems: Callable[[], dict[
     """The starlette app: ``GET /healthz`` and ``GET /metrics``.
 
     ``/healthz``: 200 ``{"status": "ok", "scheduler": true, "database": true, "sources": true}`` when
-    ``ready()`` is true, ``SELECT 1`` succeeds on ``store.read_engine`` and not every crawled
-    enabled source is failing (``"sources"`` is false when at least one enabled source was crawled
-    and every crawled one failed its last crawl: the network, a proxy or the parser is broken);
-    else 503 with ``"status": "unavailable"`` and the failing part ``false`` (plus ``"error"``).
+    ``ready()`` is true, ``SELECT 1`` succeeds on ``store.read_engine`` and some enabled source works
+    (``"sources"`` is false when at least one enabled source was crawled and every crawled one failed
+    its last crawl: the network, a proxy or the parser is broken; or when none was ever crawled and
+    every first crawl is overdue, :func:`crawler.health.first_crawl_overdue`: is the scheduler
+    running?); else 503 with ``"status": "unavailable"`` and the failing part ``false`` (plus
+    ``"error"``). Sources ``mosnews status`` flags ``never-crawled`` are counted in ``"never_crawled"``
+    (present when not 0), as its ``never-succeeded`` ones in ``"never_succeeded"``.
     ``/metrics``: Prometheus text format of :data:`crawler.metrics.REGISTRY`.
     ``problems``: ``() -> {task: error}`` of dead background tasks (the daemon's alert
     dispatcher); any entry makes ``/healthz`` 503 with ``"tasks": {…}``.
@@ -200,14 +203,16 @@ def make_app(store: Any, ready: Callable[[], bool], problems: Callable[[], dict[
 
     from crawler.metrics import REGISTRY
 
-    def _db_ok() -> tuple[int, int]:
-        """``(crawled enabled sources, of those, failing)`` — the query also proves the database answers."""
+    def _db_ok() -> tuple[int, int, int, list[str]]:
+        """``(crawled enabled sources, of those failing, of those never succeeded, never-crawled ids)``
+        — the query also proves the database answers."""
         with store.read_engine.connect() as conn:
-            crawled, failing = conn.execute(text(
-                "SELECT count(*), coalesce(sum(CASE WHEN consecutive_failures > 0 THEN 1 ELSE 0 END), 0) "
-                "FROM sources WHERE enabled AND last_crawl_at IS NOT NULL"
-            )).one()
-        return int(crawled), int(failing)
+            rows = conn.execute(text(
+                "SELECT id, last_crawl_at IS NOT NULL, consecutive_failures, last_success_at IS NULL FROM sources WHERE enabled"
+            )).all()
+        crawled = [r for r in rows if r[1]]
+        failing = [r for r in crawled if r[2] > 0]
+        return len(crawled), len(failing), sum(1 for r in failing if r[3]), [r[0] for r in rows if not r[1]]
 
     async def healthz(_request: Request) -> JSONResponse:
         body: dict[str, Any] = {"status": "ok", "scheduler": False, "database": False, "sources": False}
@@ -216,11 +221,21 @@ def make_app(store: Any, ready: Callable[[], bool], problems: Callable[[], dict[
         except Exception as exc:  # a broken ready() is "not ready", never a 500
             body["error"] = f"ready(): {exc}"
         try:
-            crawled, failing = await asyncio.wait_for(asyncio.to_thread(_db_ok), timeout=5)
+            from crawler.health import first_crawls_due, never_crawled
+
+            crawled, failing, never_ok, uncrawled = await asyncio.wait_for(asyncio.to_thread(_db_ok), timeout=5)
+            overdue, waiting = never_crawled(uncrawled, await asyncio.to_thread(first_crawls_due, store) if uncrawled else {},
+                                             datetime.now(timezone.utc))
             body["database"] = True
-            body["sources"] = not (crawled and failing == crawled)
-            if not body["sources"]:
+            body["sources"] = not (crawled and failing == crawled) and not (overdue and not crawled and not waiting)
+            if overdue:
+                body["never_crawled"] = len(overdue)
+            if never_ok:
+                body["never_succeeded"] = never_ok
+            if crawled and failing == crawled:
                 body["error"] = f"all {crawled} crawled source(s) are failing (see mosnews status)"
+            elif not body["sources"]:
+                body["error"] = f"none of the {len(overdue)} enabled source(s) was ever crawled: is the daemon's scheduler running? (see mosnews status)"
         except Exception as exc:
             body["error"] = f"database: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
         ok = body["scheduler"] and body["database"] and body["sources"]

@@ -67,6 +67,8 @@ class SourceReport:
     #: Of those, stories recorded without an alert: pages of a source's first (backfill) crawl
     #: with ``alerts.first_run: skip`` (their outbox row is ``skipped``).
     stories_unalerted: int = 0
+    #: This was the source's first (backfill) crawl: ``sources.backfilled`` was false when it began.
+    first_crawl: bool = False
     #: Detail pages that could not be fetched or parsed (failed downloads are kept as pending work).
     failed: int = 0
     #: Of those, pages fetched but not parsed (kept raw; the markup-change signal).
@@ -196,14 +198,14 @@ class Pipeline:
                 continue
             yield story_id, str(article_id), feats
 
-    def _load_index(self) -> None:
+    def _load_index(self, level: int = logging.INFO) -> None:
         # Warm the hot tier with the days around the newest stored article (the live stream);
         # any other stretch is paged in when an article of that time arrives.
         newest = self.store.latest_published()
         anchor = min(self.clock(), newest) if newest is not None else self.clock()
         day = anchor.timestamp() / 86400.0
         self.detector.page_in(day, day)
-        log.info("dedup index loaded: %d recent articles", len(self.detector.hot))
+        log.log(level, "dedup index loaded: %d recent articles", len(self.detector.hot))
 
     async def _in_dedup_thread(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """Run ``fn`` in the pipeline's dedup worker thread (see ``__init__``)."""
@@ -281,6 +283,7 @@ class Pipeline:
             row, stored_urls = await asyncio.to_thread(self._source_state, source.id)
             tracked = stored_urls if tracked is None else tracked
         backfill = row is None or not row.backfilled
+        report.first_crawl = backfill
         since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
         label, profile = profile_for(self.settings, source)
         url: str | None = source.url
@@ -393,6 +396,7 @@ class Pipeline:
 
         row = await asyncio.to_thread(self.store.get_source, source.id)
         backfill = row is None or not row.backfilled
+        report.first_crawl = backfill
         since_dt = datetime.combine(since or self.settings.crawl.since, dtime(0), MOSCOW)
         known = await asyncio.to_thread(known_originals, self.store, source.id)
         got = await fetch_originals(
@@ -573,14 +577,16 @@ class Pipeline:
                         self.detector.disorder.update(d for d in days if x <= d <= y)
                     return
                 moved += stats["moved"]
-            log.info(
+            # INFO only when a story changed: a backfill settles after every source's crawl (issue 14: quiet logs)
+            log.log(
+                logging.INFO if moved else logging.DEBUG,
                 "settled %d day(s) of articles that arrived out of order in publication order: %d article(s) changed story (%.1f s)",
                 sum(b - a + 1 for a, b in runs), moved, time.monotonic() - started,
             )
             metrics.SETTLED.inc(moved)
             self._stories_version = await asyncio.to_thread(stories_version, self.store)
             self.detector = self._new_detector()
-            await asyncio.to_thread(self._load_index)
+            await asyncio.to_thread(self._load_index, logging.DEBUG)
 
     async def _late_attach(self, decision: StoryDecision, story_id: int) -> None:
         """Move lone articles that now match ``story_id`` into it (:meth:`Detector.revisit`);

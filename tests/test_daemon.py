@@ -67,6 +67,9 @@ def test_daemon_runs_and_stops_on_sigterm(tmp_path: Path) -> None:
                 out, _ = proc.communicate()
         assert proc.returncode == 0, out
         assert "daemon stopped" in out
+        # issue 14, quiet logs: a backfill is announced once; settling that moved nothing is DEBUG
+        assert out.count(f"first crawl of 4 source(s) reads each list back to {since}") == 1, out
+        assert "0 article(s) changed story" not in out and "dedup index loaded" in out and out.count("dedup index loaded") <= 2, out
     # Nothing half-written: every article has its story, every story its canonical article.
     assert count(db, "SELECT count(*) FROM articles WHERE story_id IS NULL") == 0
     assert count(db, "SELECT count(*) FROM stories s LEFT JOIN articles a ON a.id = s.canonical_article_id WHERE a.id IS NULL") == 0

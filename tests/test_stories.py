@@ -202,3 +202,31 @@ def test_every_story_has_one_founder_after_recluster_and_merge(crawled) -> None:
     assert runner.invoke(app, ["merge", str(a), str(b), "--config", str(cfg)]).exit_code == 0
     roles = founders()[a]
     assert roles.count("founded") == 1 and "manual" in roles
+
+
+def test_cluster_keeps_the_json_type_of_ids(tmp_path: Path) -> None:
+    """The number 1 and the string "1" are two documents; every id is written back as given."""
+    text = "В Зеленограде завершилось строительство новой школы на 1100 учеников."
+    rows = [
+        {"id": 1, "title": "Школа", "text": text, "published_at": "2025-03-02"},
+        {"id": "1", "title": "Поликлиника", "text": "Открыли поликлинику на Лесной после ремонта.", "published_at": "2025-03-02"},
+        {"id": 4, "title": "Школа", "text": text, "published_at": "2025-03-02"},
+        {"id": "x", "title": "Парк", "text": "В парке Горького открылся каток.", "published_at": None},
+    ]
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    res = runner.invoke(app, ["cluster", "--input", str(inp), "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [g["id"] for g in got] == [1, "1", 4, "x"]
+    assert [type(g["id"]) for g in got] == [int, str, int, str]
+    assert got[0]["story_id"] == got[2]["story_id"]  # the same text: one story
+    assert len({got[0]["story_id"], got[1]["story_id"], got[3]["story_id"]}) == 3  # "1" is not the number 1
+    # the same type and value twice is still a duplicate; a non-scalar id is refused
+    for extra, expect in (({"id": 4, "title": "t"}, "duplicate id 4"), ({"id": [1], "title": "t"}, "must be a string or a number")):
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text(inp.read_text(encoding="utf-8") + json.dumps(extra) + "\n", encoding="utf-8")
+        r = runner.invoke(app, ["cluster", "--input", str(bad), "--output", str(tmp_path / "o2.jsonl")])
+        assert r.exit_code == 2 and f"{bad}:5" in r.output and expect in r.output, r.output
+    assert "different documents" in " ".join(runner.invoke(app, ["cluster", "--help"]).output.split())

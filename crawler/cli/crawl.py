@@ -98,11 +98,14 @@ def crawl(
         f"{sum(r.updated for r in reports)} updated, {sum(r.stories_created for r in reports)} new stories, "
         f"{len(failed)} sources failed"
     )
-    quiet = [r for r in reports if r.stories_unalerted]
-    if quiet:
+    unalerted = sum(r.stories_unalerted for r in reports)
+    if unalerted:
+        # every source whose first crawl this was (not only those whose pages founded a story:
+        # a first crawl may find only reprints of stories other sources founded)
+        first = [r for r in reports if r.first_crawl and (r.ok or r.stories_unalerted)]
         typer.echo(
-            f"no alerts for {sum(r.stories_unalerted for r in quiet)} of the new stories: found by the first crawl of "
-            f"{len(quiet)} source(s), recorded without alerts (alerts.first_run: skip: a first crawl reads the archive; later crawls alert)"
+            f"no alerts for {unalerted} of the new stories: found by the first crawl of "
+            f"{len(first)} source(s), recorded without alerts (alerts.first_run: skip: a first crawl reads the archive; later crawls alert)"
         )
     if dispatched is not None:
         typer.echo(alerts_line(dispatched, settings.alerts.crawl_wait if wait_for is None else wait_for))
@@ -167,6 +170,8 @@ def sources(
     wide: WideOption = False,
 ) -> None:
     """List the configured sources with their crawl status (reads the database, never writes it; times in Moscow time)."""
+    from storage.types import iso_utc
+
     settings = get_settings(config, database_only=True)
     health = {}
     if missing_sqlite(settings.database.url) is None:  # before the first crawl: the configured list only
@@ -178,7 +183,7 @@ def sources(
         h = health.get(s.id)
         rows.append({
             "id": s.id, "name": s.name, "okrug": s.okrug, "kind": s.kind, "url": s.url, "enabled": s.enabled,
-            "last_success_at": h.last_success_at.isoformat() if h and h.last_success_at else None,
+            "last_success_at": iso_utc(h.last_success_at) if h else None,  # UTC with Z, as every JSON time of mosnews
             "last_error": h.last_error if h else None,
             "consecutive_failures": h.consecutive_failures if h else 0,
             "markup_changed": bool(h and h.markup_changed),

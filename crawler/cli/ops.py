@@ -5,7 +5,10 @@ A source needs attention when it is *failing* (its last crawl failed and either
 ``alerts.operator.failing_after``), its markup *seems changed* (pages stopped
 yielding items), or it is *silent* (crawls succeed but its newest article is
 older than ``alerts.operator.silent_after``), or *stale* (not crawled for three
-poll intervals plus an hour: the daemon is probably not running). Dead-lettered alert deliveries and detail pages given up after ``crawl.detail_retry_for``
+poll intervals plus an hour: the daemon is probably not running), or *never crawled*
+(configured, but no crawl of it is recorded: a source the running daemon has not reached yet,
+less than its poll interval plus an hour after the daemon started, is only *first-crawl-pending*;
+``crawler.health.first_crawl_overdue``). Dead-lettered alert deliveries and detail pages given up after ``crawl.detail_retry_for``
 also need attention. Exit codes: 0 all good, 1 attention, 2 bad config, 3 database error.
 """
 
@@ -46,15 +49,20 @@ def outbox_summary(store: Any) -> dict[str, Any]:
     return {k: int(counts.get(k, 0)) for k in ("pending", "dead", "delivered")}
 
 
-def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, interval: timedelta | None = None) -> list[str]:
+def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, interval: timedelta | None = None,
+                 due: dict[str, datetime] | None = None) -> list[str]:
     """Flags of one source: ``failing``, ``error`` (a recent failure, not yet failing), ``markup-changed``,
-    ``silent``, ``stale`` (not crawled for 3 intervals + 1 hour: is the daemon running?), ``never-crawled``,
-    ``never-succeeded`` (crawled, failed, and no crawl of it ever succeeded: a wrong URL, a blocked host).
-    Those in :data:`ATTENTION` need attention."""
+    ``silent``, ``stale`` (not crawled for 3 intervals + 1 hour: is the daemon running?), ``never-crawled``
+    (no crawl recorded, and no running daemon's first crawl of it is still to come), ``first-crawl-pending``
+    (no crawl yet, but the daemon started less than the source's interval + 1 hour ago; ``due``:
+    :func:`crawler.health.first_crawls_due`), ``never-succeeded`` (crawled, failed, and no crawl of it ever
+    succeeded: a wrong URL, a blocked host). Those in :data:`ATTENTION` need attention."""
+    from crawler.health import first_crawl_overdue
+
     op = settings.alerts.operator
     flags: list[str] = []
     if st.last_crawl_at is None:
-        flags.append("never-crawled")
+        flags.append("never-crawled" if first_crawl_overdue(st.id, due or {}, now) else "first-crawl-pending")
     elif now - st.last_crawl_at > 3 * (interval or settings.crawl.interval) + timedelta(hours=1):
         flags.append("stale")
     if st.consecutive_failures > 0:
@@ -70,7 +78,9 @@ def source_flags(st: Any, settings: Settings, now: datetime, *, failures: int, i
     return flags
 
 
-ATTENTION = {"failing", "never-succeeded", "markup-changed", "silent", "stale"}
+ATTENTION = {"failing", "never-succeeded", "never-crawled", "markup-changed", "silent", "stale"}
+#: Flags of a source with no crawl recorded.
+UNCRAWLED = {"never-crawled", "first-crawl-pending"}
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -97,12 +107,14 @@ def status(
     wide: WideOption = False,
 ) -> None:
     """Per-source crawl health and the alert backlog. Exit 1 when something needs attention (for cron/monitoring)."""
+    from crawler.health import first_crawls_due
     from storage.queries import source_status
 
     settings = get_settings(config, database_only=True)
     now = now_utc()
     with database(settings, must_exist=True) as store:
         rows = source_status(store, now)
+        due = first_crawls_due(store)
         alerts = outbox_summary(store)
         from storage import pending
 
@@ -117,7 +129,7 @@ def status(
     report: list[dict[str, Any]] = []
     for r in rows:
         cfg = configured.get(r.id)
-        flags = source_flags(r, settings, now, failures=failures, interval=settings.source_interval(cfg) if cfg else None)
+        flags = source_flags(r, settings, now, failures=failures, interval=settings.source_interval(cfg) if cfg else None, due=due)
         report.append({
             "id": r.id, "name": r.name, "okrug": r.okrug, "last_success_at": _iso(r.last_success_at),
             "last_error": r.last_error if r.consecutive_failures else None, "last_error_at": _iso(r.last_error_at),
@@ -126,10 +138,13 @@ def status(
             "pending_details": waiting.get(r.id, {}).get("pending", 0), "given_up_details": waiting.get(r.id, {}).get("given_up", 0),
             "health_flags": list(r.health_flags),
         })
+    from crawler.health import first_crawl_overdue
+
     for s in missing:
+        flag = "never-crawled" if first_crawl_overdue(s.id, due, now) else "first-crawl-pending"
         report.append({"id": s.id, "name": s.name, "okrug": s.okrug, "last_success_at": None, "last_error": None,
                        "last_error_at": None, "consecutive_failures": 0, "items_last_day": 0, "last_item_at": None,
-                       "markup_changed": False, "flags": ["never-crawled"], "pending_details": 0, "given_up_details": 0})
+                       "markup_changed": False, "flags": [flag], "pending_details": 0, "given_up_details": 0})
     problems = _problems(report, alerts)
     if fmt is StatusFormat.json:
         typer.echo(json.dumps({"ok": not problems, "checked_at": _iso(now), "problems": problems, "sources": report, "alerts": alerts},
@@ -142,10 +157,12 @@ def status(
 
 def _problems(report: list[dict[str, Any]], alerts: dict[str, Any]) -> list[str]:
     out = []
-    crawled = [r for r in report if "never-crawled" not in r["flags"]]
+    crawled = [r for r in report if not UNCRAWLED & set(r["flags"])]
     if crawled and all(r["consecutive_failures"] > 0 for r in crawled):
         out.append(f"all {len(crawled)} crawled source(s) are failing: is the network (or a proxy, or the parser) broken?")
-    labels = (("failing", "failing"), ("never-succeeded", "never crawled successfully"), ("markup-changed", "markup seems changed"), ("silent", "silent (no new items)"),
+    labels = (("failing", "failing"), ("never-succeeded", "never crawled successfully"),
+              ("never-crawled", "never crawled (is the daemon running? `mosnews crawl` crawls them once)"),
+              ("markup-changed", "markup seems changed"), ("silent", "silent (no new items)"),
               ("stale", "not crawled recently (is the daemon running?)"))
     for flag, label in labels:
         ids = [r["id"] for r in report if flag in r["flags"]]
@@ -182,7 +199,11 @@ def _print(report: list[dict[str, Any]], alerts: dict[str, Any], problems: list[
     )
     if problems:
         typer.echo("\nneeds attention:")
-        for p in problems:
-            typer.echo(f"  - {p}")
+        import textwrap
+
+        for p in problems:  # wrapped, not cut, to the terminal's width: every source id stays readable
+            typer.echo(f"  - {p}" if width is None else textwrap.fill(p, width, initial_indent="  - ", subsequent_indent="    ",
+                                                                     break_on_hyphens=False))
     else:
-        typer.echo("\nall good")
+        waiting = [r["id"] for r in report if "first-crawl-pending" in r["flags"]]
+        typer.echo("\nall good" + (f" ({len(waiting)} source(s) waiting for the daemon's first crawl)" if waiting else ""))

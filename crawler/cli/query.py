@@ -46,6 +46,7 @@ class SearchFormat(str, Enum):
 
 class ExportFormat(str, Enum):
     jsonl = "jsonl"
+    json = "json"
     csv = "csv"
 
 
@@ -264,7 +265,8 @@ def _export_rows(exports: Iterator[Any]) -> Iterator[dict[str, Any]]:
 
 
 def write_export(out: IO[str], objs: Iterator[dict[str, Any]], fmt: ExportFormat, *, with_text: bool = True) -> int:
-    """Write stories as JSON Lines (one story with its ``reprints`` per line) or CSV (one row per reprint).
+    """Write stories as JSON Lines (one story with its ``reprints`` per line), JSON (one array of
+    the same objects, written as it goes) or CSV (one row per reprint).
 
     Returns the number of stories written.
     """
@@ -281,6 +283,9 @@ def write_export(out: IO[str], objs: Iterator[dict[str, Any]], fmt: ExportFormat
             for p in obj["reprints"]:
                 p.pop("lead", None)
                 p.pop("text", None)
+        if fmt is ExportFormat.json:
+            out.write(("[\n" if n == 1 else ",\n") + json.dumps(obj, ensure_ascii=False))
+            continue
         if writer is None:
             out.write(json.dumps(obj, ensure_ascii=False) + "\n")
             continue
@@ -289,6 +294,8 @@ def write_export(out: IO[str], objs: Iterator[dict[str, Any]], fmt: ExportFormat
                 "original_url": obj.get("original_url") or "", "original_published_at": obj.get("original_published_at") or ""}
         for p in obj["reprints"]:
             writer.writerow({**head, **{k: _csv_value(p.get(k)) for k in rep_fields}})
+    if fmt is ExportFormat.json:
+        out.write("\n]\n" if n else "[]\n")
     return n
 
 
@@ -298,7 +305,7 @@ def export(
     since: SinceOption = None,
     okrug: OkrugOption = None,
     source: SourceOption = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl (one story per line) or csv (one row per reprint).")] = ExportFormat.jsonl,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl (one story per line), json (one array of the same objects) or csv (one row per reprint).")] = ExportFormat.jsonl,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")] = None,
     no_text: Annotated[bool, typer.Option("--no-text", help="Leave out each reprint's lead and body text.")] = False,
     originals_only: OriginalsOnlyOption = False,

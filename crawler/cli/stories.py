@@ -12,7 +12,7 @@ import typer
 
 from crawler.cli.app import app
 from crawler.cli.query import msk_time
-from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_CONFIG, ConfigOption, database, fail, get_settings
+from crawler.cli.common import DEFAULT_CONFIG, EXIT_ATTENTION, EXIT_CONFIG, ConfigOption, WideOption, database, fail, fit, get_settings, table_width
 from crawler.errors import StoryEditError
 
 
@@ -78,8 +78,9 @@ def story(
     config: ConfigOption = DEFAULT_CONFIG,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, or json: the story and every reprint with the full explanation.")] = "table",
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    wide: WideOption = False,
 ) -> None:
-    """Show a story with every reprint and why each one was attached."""
+    """Show a story with every reprint and why each one was attached (rows fit the terminal; --wide: whole rows)."""
     if fmt not in ("table", "json"):
         fail(f"--format: expected table or json, got {fmt!r}", EXIT_CONFIG)
     as_json = as_json or fmt == "json"
@@ -99,8 +100,18 @@ def story(
     if as_json:
         typer.echo(json.dumps(detail, ensure_ascii=False, indent=2, default=_json_default))
         return
+    import textwrap
+
+    width = table_width(wide)
+
+    def row(line: str) -> None:  # a table row: cut to the terminal's width, ending in «…»
+        typer.echo(fit(line, width))
+
+    def text(line: str, indent: str) -> None:  # prose (reasons, the legend): wrapped, never cut
+        typer.echo(line if width is None else textwrap.fill(line, width, subsequent_indent=indent, break_on_hyphens=False))
+
     st = detail["story"]
-    typer.echo(f"story {st['id']}: {st['title']}")
+    row(f"story {st['id']}: {st['title']}")
     typer.echo(f"  published {msk_time(st['published_at'])} MSK  first seen {msk_time(st['first_seen_at'])} MSK  reprints {st['reprint_count']}")
     orig = next((r for r in detail["reprints"] if r.get("original")), None)
     if orig is not None:
@@ -108,21 +119,27 @@ def story(
     else:
         typer.echo("  no Mayor's original (district news, or the original is not found yet)")
     src_w = max([len("source")] + [len(r["source_id"]) for r in detail["reprints"]])
-    typer.echo(f"   {'article':<8} {'published (MSK)':<16} {'source':<{src_w}} {'p':<6} url")
+    row(f"   {'article':<8} {'published (MSK)':<16} {'source':<{src_w}} {'p':<6} url")
     for r in detail["reprints"]:
         mark = "M" if r.get("original") else "*" if r["canonical"] else " "
         score = f"{r['score']:.2f}" if r["score"] is not None else "-"
-        typer.echo(f" {mark} {r['article_id']:<8} {msk_time(r['published_at']):<16} {r['source_id']:<{src_w}} {score:<6} {r['url']}")
-        typer.echo(f"      {r['title']}")
+        row(f" {mark} {r['article_id']:<8} {msk_time(r['published_at']):<16} {r['source_id']:<{src_w}} {score:<6} {r['url']}")
+        row(f"      {r['title']}")
         why = _reasons(r["explanation"], r["role"], r.get("promoted", False))
         if why:
-            typer.echo(f"      why: {why}")
-    typer.echo("(M: the Mayor's original, which is then the canonical item; * canonical: the fullest text among the reprints published within 24 h of the earliest;")
-    typer.echo(" p: the article's story score when it was attached, 1.00 for the one that founded the story;")
-    typer.echo(" reasons: story_score = the detector's probability that the article reprints the story, p_vs_canonical = the")
-    typer.echo(" same against the canonical article alone, char/tfidf/enc/title/names/contain = similarities 0..1 (text")
-    typer.echo(" characters, weighted words, sentence encoder, title words, names and quoted names, shared 3-word phrases),")
-    typer.echo(" shared_figures = numbers found in both, conflicts = penalties that fired; docs/dedup.md)")
+            text(f"      why: {why}", " " * 11)
+    legend = ["(M: the Mayor's original, which is then the canonical item; * canonical: the fullest text among the reprints published within 24 h of the earliest;",
+              " p: the article's story score when it was attached, 1.00 for the one that founded the story;",
+              " reasons: story_score = the detector's probability that the article reprints the story, p_vs_canonical = the",
+              " same against the canonical article alone, char/tfidf/enc/title/names/contain = similarities 0..1 (text",
+              " characters, weighted words, sentence encoder, title words, names and quoted names, shared 3-word phrases),",
+              " shared_figures = numbers found in both, conflicts = penalties that fired; docs/dedup.md)"]
+    if width is None:
+        for line in legend:
+            typer.echo(line)
+    else:
+        for part in (legend[0], legend[1], "".join(legend[2:])):
+            text(part, "  ")
 
 
 def _edit_stories(config: Path, edit: Callable[..., Any]) -> Any:
@@ -194,15 +211,77 @@ def recluster(
     )
 
 
+def _id_kind(v: Any) -> str | None:
+    """``"number"`` / ``"string"`` for a usable document id; ``None`` for anything else (null, bool, list, object)."""
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return "number"
+    return "string" if isinstance(v, str) else None
+
+
+def read_cluster_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records of a ``cluster`` input file and, per record, the key the detector knows it by.
+
+    Ids keep their JSON type: the number ``1`` and the string ``"1"`` are two documents, and each is
+    written back as given. The key is ``str(id)`` (numeric ids then tie in numeric order, as the
+    database's article ids do); a string id whose text is also a number id of the file gets a quoted
+    key (``'"1"'``), so the two never meet. Keys depend on the set of ids only, not on their order.
+
+    Raises:
+        ValueError: a line that is not JSON, has no usable ``id`` (a string or a number), repeats an id
+            (same type and value) or has a bad ``published_at``; the message names the file and line.
+    """
+    from crawler.dedup.offline import parse_when
+
+    recs: list[dict[str, Any]] = []
+    seen: dict[tuple[str, Any], int] = {}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not JSON ({exc.msg} at column {exc.colno})") from None
+            if not isinstance(r, dict) or "id" not in r:
+                raise ValueError(f"{path}:{n}: expected an object with an 'id'")
+            kind = _id_kind(r["id"])
+            if kind is None:
+                raise ValueError(f"{path}:{n}: 'id' must be a string or a number, got {json.dumps(r['id'])}")
+            ident = (kind, r["id"])
+            if ident in seen:
+                raise ValueError(f"{path}:{n}: duplicate id {json.dumps(r['id'], ensure_ascii=False)} (first on line {seen[ident]})")
+            seen[ident] = n
+            try:
+                parse_when(r.get("published_at"))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"{path}:{n}: bad published_at {r.get('published_at')!r}: {exc}") from None
+            recs.append(r)
+    numbers = {str(r["id"]) for r in recs if _id_kind(r["id"]) == "number"}
+    taken = numbers | {r["id"] for r in recs if isinstance(r["id"], str)}
+    keys = []
+    for r in recs:
+        key = str(r["id"])
+        if isinstance(r["id"], str) and key in numbers:
+            while key in taken:
+                key = json.dumps(key)
+        keys.append(key)
+    return recs, keys
+
+
 @app.command()
 def cluster(
     input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, url, title, text, published_at, source} per line.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL written: {id, story_id} per input line, same order.")],
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Optional config.yaml for the dedup settings.")] = None,
 ) -> None:
-    """Run the syndication detector offline on any JSONL of news (no database)."""
+    """Run the syndication detector offline on any JSONL of news (no database).
+
+    Ids keep their JSON type: the number 1 and the string "1" are different documents, and every id
+    is written back exactly as given (a number stays a number)."""
     from crawler.config import DedupSettings
-    from crawler.dedup import cluster_jsonl
+    from crawler.dedup import cluster_records
 
     dedup = get_settings(config).dedup if config else DedupSettings()
     if not input.exists():
@@ -212,8 +291,14 @@ def cluster(
     if output.resolve() == input.resolve():
         fail(f"{output}: the output would overwrite the input", 2)
     try:
-        n = cluster_jsonl(input, output, dedup)
+        recs, keys = read_cluster_jsonl(input)
     except (ValueError, KeyError) as exc:
         msg = str(exc)
         fail(msg if msg.startswith(str(input)) else f"{input}: {msg}", 2)
-    typer.echo(f"clustered {n} documents into {output}")
+    except OSError as exc:
+        fail(f"{input}: {exc.strerror or exc}", 2)
+    out = cluster_records([{**r, "id": k} for r, k in zip(recs, keys)], dedup)
+    with open(output, "w", encoding="utf-8") as fh:
+        for r, o in zip(recs, out):
+            fh.write(json.dumps({"id": r["id"], "story_id": o["story_id"]}, ensure_ascii=False) + "\n")
+    typer.echo(f"clustered {len(out)} documents into {output}")

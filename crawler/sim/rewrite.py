@@ -111,10 +111,14 @@ def reprint(rel: Release, kind: str, site_name: str, site_kind: str, rng: random
             f"{where} эта новость касается многих семей. ",
             f"{where} ждали этого решения. ",
         ])
-        outro = rng.choice([
+        outro = rng.choice([  # a prefecture's name is no district's («Управа района Префектура …» was wrong)
             f"Управа района {site_name} приглашает жителей задавать вопросы на личном приёме.",
             "Следите за новостями района на нашем сайте.",
             f"Ответы на вопросы жители района {site_name} могут получить в управе.",
+        ] if site_kind == "uprava" else [
+            "Префектура округа приглашает жителей задавать вопросы на личном приёме.",
+            "Следите за новостями округа на нашем сайте.",
+            "Ответы на вопросы жители округа могут получить в префектуре.",
         ])
         return title, [intro + orig[0]] + orig[1:] + [outro]
     if kind != "rewritten":

@@ -40,7 +40,7 @@ def test_crawl_summary_failed_source_sources_probe_reparse(tmp_path: Path) -> No
         line = re.search(r"no alerts for (\d+) of the new stories: found by the first crawl of (\d+) source\(s\), "
                          r"recorded without alerts \(alerts.first_run: skip", proc.stdout)
         assert line is not None, proc.stdout
-        assert int(line[1]) == skipped and 1 <= int(line[2]) <= 3  # tagan is down; a source may have had no news
+        assert int(line[1]) == skipped and int(line[2]) == 3  # every source's first crawl but tagan's (down)
         again = mosnews("crawl", "--config", str(cfg), "--source", "arbat")
         assert again.returncode == 0 and "no alerts for" not in again.stdout, again.stdout
 
@@ -50,7 +50,7 @@ def test_crawl_summary_failed_source_sources_probe_reparse(tmp_path: Path) -> No
         listing = mosnews("sources", "--config", str(cfg), "--json")
         rows = {r["id"]: r for r in json.loads(listing.stdout)}
         assert rows["tagan"]["consecutive_failures"] == 1 and rows["tagan"]["last_error"]
-        assert rows["arbat"]["last_success_at"] and rows["arbat"]["consecutive_failures"] == 0
+        assert rows["arbat"]["last_success_at"].endswith("Z") and rows["arbat"]["consecutive_failures"] == 0  # UTC, as all JSON times
 
         detail = next(p.url for p in net.pages("arbat"))
         probe = mosnews("probe", detail, "--config", str(cfg))
@@ -67,3 +67,17 @@ def test_crawl_summary_failed_source_sources_probe_reparse(tmp_path: Path) -> No
     assert rep.returncode == 0, rep.stderr
     assert "1 updated" in rep.stdout
     assert con.execute("SELECT text FROM articles WHERE url = ?", (url,)).fetchone()[0] == text
+
+
+def test_first_crawl_count_counts_every_first_crawl(tmp_path: Path) -> None:
+    """The summary counts every source whose first crawl this was, not only those whose pages
+    founded a story (a first crawl may find only reprints of stories other sources founded)."""
+    net = SimNetwork(sites=6, seed=41, backlog_days=1)
+    since = net.now.date() - timedelta(days=1)
+    with net.start_in_thread() as running:
+        cfg = write_config(tmp_path / "config.yaml", sim_settings(tmp_path / "f.db", running.sources, since))
+        proc = mosnews("crawl", "--config", str(cfg))
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"\] \S+ +ok .* stories\+=0 ", proc.stdout), proc.stdout  # a source that founded no story
+    line = re.search(r"no alerts for (\d+) of the new stories: found by the first crawl of (\d+) source\(s\)", proc.stdout)
+    assert line is not None and int(line[2]) == 6, proc.stdout

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from crawler.cli import app
 from crawler.cli.query import parse_since
+from crawler.health import FIRST_CRAWL_KEY
 from storage import open_store
 from storage.intents import CrawlOutcome
 from storage.models import AlertDelivery, AlertOutbox
@@ -37,6 +38,8 @@ def cfg(db_url: str, tmp_path: Path) -> Cfg:
     st = open_store(db_url)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     ids = populate(st, now)
+    # as a daemon that has just started: brateevo (never crawled) is waiting for its first crawl
+    st.set_meta(FIRST_CRAWL_KEY, json.dumps({"brateevo": (now + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}))
     st.close()
     p = Cfg(tmp_path / "config.yaml")
     p.write_text(f"database:\n  url: '{db_url}'\n", encoding="utf-8")
@@ -102,6 +105,9 @@ def test_export_jsonl_and_csv(cfg, tmp_path):
     assert [x["story_id"] for x in lines] == [cfg.ids["clinics"], cfg.ids["school"]]
     assert [p["source_id"] for p in lines[1]["reprints"]] == ["arbat", "tverskoy", "sokol"]
     assert "бассейн" in lines[1]["reprints"][0]["text"]
+    arr = run("export", "-c", str(cfg), "--since", "7d", "--format", "json")  # `--format json` as on every listing: one array
+    assert arr.exit_code == 0 and json.loads(arr.stdout) == lines, arr.output
+    assert json.loads(run("export", "-c", str(cfg), "--since", "1m", "-f", "json").stdout) == []
     out = tmp_path / "export.csv"
     r = run("export", "-c", str(cfg), "-f", "csv", "-o", str(out), "--no-text")
     assert r.exit_code == 0 and "exported 3 stories" in r.stderr
@@ -113,7 +119,7 @@ def test_export_jsonl_and_csv(cfg, tmp_path):
 def test_status_ok_then_attention(cfg, db_url):
     r = run("status", "-c", str(cfg))
     assert r.exit_code == 0, r.output
-    assert "all good" in r.stdout and "never-crawled" in r.stdout  # brateevo was never crawled
+    assert "all good (1 source(s) waiting for the daemon's first crawl)" in r.stdout and "first-crawl-pending" in r.stdout  # brateevo
     st = open_store(db_url)
     now = datetime.now(timezone.utc)
     for _ in range(3):

@@ -37,14 +37,16 @@ def env(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("columns", [80, 120])
 def test_tables_fit_the_terminal_and_wide_shows_all(env, columns: int) -> None:  # type: ignore[no-untyped-def]
-    st, cfg, _ = env
-    for args in (["releases"], ["status"], ["sources"], ["alerts", "list"]):
+    st, cfg, ids = env
+    for args in (["releases"], ["status"], ["sources"], ["alerts", "list"], ["search", "школа"], ["story", str(ids["school"])]):
         r = runner.invoke(app, [*args, "-c", cfg], env={"COLUMNS": str(columns)})
         assert r.exit_code in (0, 1), r.output
         assert max(len(line) for line in r.stdout.splitlines()) <= columns, (args, r.stdout)
     narrow = runner.invoke(app, ["releases", "-c", cfg], env={"COLUMNS": "60"}).stdout
     wide = runner.invoke(app, ["releases", "-c", cfg, "--wide"], env={"COLUMNS": "60"}).stdout
     assert "…" in narrow and max(len(line) for line in wide.splitlines()) > 60 and "…" not in wide
+    story = runner.invoke(app, ["story", str(ids["school"]), "-c", cfg, "--wide"], env={"COLUMNS": "60"}).stdout
+    assert max(len(line) for line in story.splitlines()) > 60 and "…" not in story and "https://arbat.mos.ru/presscenter/news/detail/" in story
 
 
 def test_story_of_a_merged_story_says_where_it_went(env) -> None:  # type: ignore[no-untyped-def]

@@ -161,16 +161,54 @@ async def test_healthz_fails_when_every_crawled_source_fails(sqlite_store):
     at = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
     sqlite_store.sync_sources([SourceRow("arbat", "Арбат", "ЦАО", "uprava", "http://127.0.0.1:9/a/", True),
                                SourceRow("tagan", "Таганский", "ЦАО", "uprava", "http://127.0.0.1:9/t/", True)])
+    from crawler.config import settings_from_dict
+    from crawler.health import record_first_crawls_due
+
+    cfg = settings_from_dict({"sources": [{"id": "arbat", "name": "Арбат", "url": "http://127.0.0.1:9/a/"},
+                                          {"id": "tagan", "name": "Таганский", "url": "http://127.0.0.1:9/t/"}]}, env={})
+    record_first_crawls_due(sqlite_store, cfg, datetime.now(timezone.utc))  # as the daemon does at start
     stop, task, base = await _serving(sqlite_store, lambda: True)
     try:
         async with httpx.AsyncClient() as c:
-            assert (await c.get(base + "/healthz")).status_code == 200  # nothing crawled yet
+            assert (await c.get(base + "/healthz")).status_code == 200  # nothing crawled yet: the daemon just started
             sqlite_store.record_crawl(CrawlOutcome("arbat", at, error="ConnectError"))
             sqlite_store.record_crawl(CrawlOutcome("tagan", at, error="ConnectError"))
             r = await c.get(base + "/healthz")
             assert r.status_code == 503 and r.json()["sources"] is False and "all 2 crawled source(s) are failing" in r.json()["error"]
             sqlite_store.record_crawl(CrawlOutcome("tagan", at))
             assert (await c.get(base + "/healthz")).status_code == 200  # one works: `mosnews status` tells which fail
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_healthz_fails_when_no_source_was_ever_crawled(sqlite_store):
+    """Agrees with `mosnews status`: sources never crawled need attention once the daemon's first crawl of
+    them is overdue (or no daemon ever scheduled them); when no source works at all, /healthz is 503."""
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.config import settings_from_dict
+    from crawler.health import record_first_crawls_due
+    from storage.intents import CrawlOutcome, SourceRow
+
+    cfg = settings_from_dict({"crawl": {"interval": "15m"}, "sources": [{"id": "arbat", "name": "Арбат", "url": "http://127.0.0.1:9/a/"},
+                                                                     {"id": "tagan", "name": "Таганский", "url": "http://127.0.0.1:9/t/"}]}, env={})
+    sqlite_store.sync_sources([SourceRow("arbat", "Арбат", "", "uprava", "http://127.0.0.1:9/a/", True),
+                               SourceRow("tagan", "Таганский", "", "uprava", "http://127.0.0.1:9/t/", True)])
+    stop, task, base = await _serving(sqlite_store, lambda: True)
+    try:
+        async with httpx.AsyncClient() as c:
+            r = await c.get(base + "/healthz")  # no daemon ever scheduled them
+            assert r.status_code == 503 and r.json()["sources"] is False and r.json()["never_crawled"] == 2, r.json()
+            assert "none of the 2 enabled source(s) was ever crawled" in r.json()["error"]
+            record_first_crawls_due(sqlite_store, cfg, datetime.now(timezone.utc) - timedelta(minutes=74))
+            r = await c.get(base + "/healthz")
+            assert r.status_code == 200 and "never_crawled" not in r.json()  # started 74 min ago: due after 15m + 1h
+            record_first_crawls_due(sqlite_store, cfg, datetime.now(timezone.utc) - timedelta(minutes=76))
+            assert (await c.get(base + "/healthz")).status_code == 503
+            sqlite_store.record_crawl(CrawlOutcome("arbat", datetime.now(timezone.utc)))
+            r = await c.get(base + "/healthz")  # one works; tagan is still counted (status exits 1 for it)
+            assert r.status_code == 200 and r.json()["never_crawled"] == 1, r.json()
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
