@@ -75,6 +75,12 @@ ANGLE_PREFIX = re.compile(r"(?is)^\s*(?:для\s+жителей|жителей|�
 #: открылась школа»), so :data:`DISTRICT_ANGLE` does not set it aside.
 MAYOR_LEAD = re.compile(r"(?i)^\s*(?:мэр(?:\s+москвы)?\s+)?(?:сергей\s+)?собянин\b|^\s*мэр\s+москвы\b")
 
+#: Revision of :func:`story_title` (``meta.story_title_revision``: the pipeline re-chooses every
+#: stored story's title once when it changes, ``storage.stories.retitle_stories``). 1: a member's
+#: title quoted by a prefixed title won before titles naming a district were set aside. 2: the
+#: least angled wordings first (:func:`title_angle`), quoted wordings recovered.
+TITLE_REVISION = 2
+
 #: A quoted wording shorter than this (characters) is not taken for the release's.
 _MIN_TAIL = 12
 

@@ -180,3 +180,53 @@ def test_the_settle_rewrite_gives_the_same_title(store) -> None:  # type: ignore
         sids = {s.get(Article, aid).story_id for aid in ids}
     assert len(sids) == 1
     assert _title(store, sids.pop()) == OVERPASS["headline"]
+
+
+def test_titles_an_older_rule_chose_are_rechosen_once(store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from crawler.dedup.canonical import TITLE_REVISION
+    from storage.models import Meta
+    from storage.stories import TITLE_REVISION_KEY, retitle_stories
+
+    sid = _store_story(store, [("ostankino", OVERPASS["district"]), ("marfino", OVERPASS["prefixed"]), ("svao", OVERPASS["headline"])], "r")
+    untouched = _store_story(store, [("butyrsky", OVERPASS["uprava"])], "u")
+    with store.session() as s:  # as the former rule left it
+        st = s.get(Story, sid)
+        st.title = OVERPASS["district"]
+        s.add(st)
+        s.merge(Meta(key=TITLE_REVISION_KEY, value="1"))
+    assert retitle_stories(store, story_title, str(TITLE_REVISION)) == 1
+    assert _title(store, sid) == OVERPASS["headline"] and _title(store, untouched) == OVERPASS["uprava"]
+    assert store.get_meta(TITLE_REVISION_KEY) == str(TITLE_REVISION)
+    assert retitle_stories(store, story_title, str(TITLE_REVISION)) is None  # recorded: nothing read
+
+
+def test_the_pipeline_rechooses_old_titles_when_it_opens(tmp_path: Path) -> None:
+    import asyncio
+
+    from crawler.config import settings_from_dict
+    from crawler.dedup.canonical import TITLE_REVISION
+    from crawler.pipeline import Pipeline
+    from storage.models import Meta
+    from storage.stories import TITLE_REVISION_KEY
+
+    db = tmp_path / "old.db"
+    st = open_store(f"sqlite:///{db}")
+    st.sync_sources([SourceRow(x, f"Управа района {x}", "СВАО", "uprava", f"https://{x}.mos.ru/presscenter/news/") for x in SOURCES])
+    sid = _store_story(st, [("ostankino", OVERPASS["district"]), ("marfino", OVERPASS["prefixed"]), ("svao", OVERPASS["headline"])], "p")
+    with st.session() as s:
+        story = s.get(Story, sid)
+        story.title = OVERPASS["district"]
+        s.add(story)
+        s.merge(Meta(key=TITLE_REVISION_KEY, value="1"))
+    settings = settings_from_dict({"database": {"url": f"sqlite:///{db}"}, "server": {"enabled": False},
+                                   "dedup": {"encoder": False}, "sources": []}, env={})
+
+    async def go() -> None:
+        pipe = Pipeline(settings, st)
+        await pipe.open()
+        await pipe.aclose()
+
+    asyncio.run(go())
+    assert _title(st, sid) == OVERPASS["headline"]
+    assert st.get_meta(TITLE_REVISION_KEY) == str(TITLE_REVISION)
+    st.close()
