@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import itertools
 import logging
+import random
 import re
 import sys
 import tempfile
@@ -173,7 +174,9 @@ def title_report(store, truth: dict[str, str], releases: dict, ident: dict[str, 
     ``angled``: headed by an angled title while a member's title is not angled; ``strict``: the
     same with every title naming a district counted as angled; ``headline_lost``: a member
     carries its release's own headline (the simulator's ``titles[0]``) but the story is shown
-    under another title, of ``headline_carried``; ``by_members``: ``{frozenset(page ids): title}``
+    under another title, of ``headline_carried``; ``order_dependent``: the rule under test
+    (``story_title``) gives another title for the same member titles in another order (6
+    shuffles); ``by_members``: ``{frozenset(page ids): title}``
     for comparing scenarios (``ident`` maps a URL to its page's id, the same in every run)."""
     from sqlmodel import select
 
@@ -185,7 +188,10 @@ def title_report(store, truth: dict[str, str], releases: dict, ident: dict[str, 
         for sid, url, t in s.exec(select(Article.story_id, Article.url, Article.title)):
             if sid is not None:
                 members[sid].append((url, t))
-    out = {"stories": 0, "angled": 0, "strict": 0, "headline_carried": 0, "headline_lost": 0, "by_members": {}, "examples": []}
+    from crawler.dedup import story_title
+
+    out = {"stories": 0, "angled": 0, "strict": 0, "headline_carried": 0, "headline_lost": 0, "order_dependent": 0,
+           "by_members": {}, "examples": []}  # fmt: skip
     for sid, ms in members.items():
         title, oid = stories.get(sid, ("", None))
         if len(ms) < 2 or oid is not None:
@@ -199,6 +205,12 @@ def title_report(store, truth: dict[str, str], releases: dict, ident: dict[str, 
                 out["examples"].append((title, next(t for t in titles if not angled(t))))
         if angled(title, strict=True) and any(not angled(t, strict=True) for t in titles):
             out["strict"] += 1
+        shuffled = set()
+        for k in range(6):  # the same titles in other orders (as other arrival orders give them)
+            order = list(titles)
+            random.Random(k).shuffle(order)
+            shuffled.add(story_title(order))
+        out["order_dependent"] += len(shuffled) > 1
         keys = Counter(truth.get(u) for u, _ in ms)
         rel = releases.get(keys.most_common(1)[0][0])
         if rel is not None and rel.titles[0] in titles:
@@ -276,7 +288,7 @@ def through_crawl(a: argparse.Namespace) -> None:
         t = r["titles"]
         print(f"{'':10} titles of {t['stories']} stories (≥ 2 members, no original): district-angled while a member's "
               f"was not {t['angled']} (naming any district: {t['strict']}); release headline carried but not the title "
-              f"{t['headline_lost']}/{t['headline_carried']}", flush=True)  # fmt: skip
+              f"{t['headline_lost']}/{t['headline_carried']}; title depends on the members' order {t['order_dependent']}", flush=True)  # fmt: skip
         for shown, plain in t["examples"]:
             print(f"{'':12} e.g. «{shown}» over «{plain}»")
     names = list(by_members)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
+from fractions import Fraction
 
 #: Hours after the earliest reprint within which a member may be canonical.
 CANONICAL_HOURS = 24
@@ -78,7 +79,8 @@ MAYOR_LEAD = re.compile(r"(?i)^\s*(?:мэр(?:\s+москвы)?\s+)?(?:серг�
 #: Revision of :func:`story_title` (``meta.story_title_revision``: the pipeline re-chooses every
 #: stored story's title once when it changes, ``storage.stories.retitle_stories``). 1: a member's
 #: title quoted by a prefixed title won before titles naming a district were set aside. 2: the
-#: least angled wordings first (:func:`title_angle`), quoted wordings recovered.
+#: least angled wordings first (:func:`title_angle`), quoted wordings recovered, exact medoid
+#: scores (ties no longer decided by the order the members arrived in).
 TITLE_REVISION = 2
 
 #: A quoted wording shorter than this (characters) is not taken for the release's.
@@ -158,8 +160,9 @@ def story_title(titles: list[str]) -> str:
     3. A member's title quoted by a prefixed title (:func:`release_wording`) is the release's
        own wording and wins.
     4. Otherwise the medoid wins: the highest mean Jaccard similarity of its content-stem set to
-       every member's title (weighted by how often each occurs); ties go to the shorter, then
-       alphabetical order.
+       every member's title (weighted by how often each occurs; computed exactly, so equal
+       scores tie whatever the order of ``titles``); ties go to the shorter, then alphabetical
+       order.
 
     Empty titles are ignored; returns ``""`` when none is left.
     """
@@ -179,12 +182,14 @@ def story_title(titles: list[str]) -> str:
     counts = {t: sum(1 for x in titles if x.strip() == t) for t in every}
     sets = {t: set(content_stems(words(t))) for t in forms}
 
-    def score(t: str) -> float:
-        total = 0.0
+    def score(t: str) -> Fraction:
+        # Exact: float sums depend on the order of the terms, and so did ties (which reprint
+        # arrived first decided between two titles of equal score).
+        total = Fraction(0)
         n = 0
         for u in every:
             a, b = sets[t], sets[u]
-            sim = 1.0 if u == t else (len(a & b) / len(a | b) if a | b else 0.0)
+            sim = Fraction(1) if u == t else (Fraction(len(a & b), len(a | b)) if a | b else Fraction(0))
             total += sim * counts[u]
             n += counts[u]
         return total / n

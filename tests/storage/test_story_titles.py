@@ -95,6 +95,17 @@ def test_every_arrival_order_gives_the_release_headline(store) -> None:  # type:
     assert list(seen) == [OVERPASS["headline"]], seen
 
 
+def test_equal_scores_tie_the_same_way_in_every_arrival_order(store) -> None:  # type: ignore[no-untyped-def]
+    # Three plain re-titlings whose medoid scores are equal for two of them: the tie must go to the
+    # shorter title whichever reprint arrived first (float sums in arrival order used to decide it).
+    titles = ["Над путями построили эстакаду", "Эстакада готова к движению", "Новую эстакаду открыли над железной дорогой"]
+    seen: dict[str, list[tuple[int, ...]]] = {}
+    for n, order in enumerate(itertools.permutations(range(len(titles)))):
+        sid = _store_story(store, [(SOURCES[k], titles[i]) for k, i in enumerate(order)], f"t{n}")
+        seen.setdefault(_title(store, sid), []).append(order)
+    assert list(seen) == ["Эстакада готова к движению"], {t: len(v) for t, v in seen.items()}
+
+
 def test_title_is_recomputed_as_members_join(store) -> None:  # type: ignore[no-untyped-def]
     # A district's angled copy founds the story; the title must not stay the founder's.
     sid = _store_story(store, [("ostankino", OVERPASS["district"])], "j")
