@@ -73,14 +73,16 @@ ANGLE_PREFIX = re.compile(r"(?is)^\s*(?:для\s+жителей|жителей|�
 
 #: A title that leads with the Mayor («Собянин: …», «Сергей Собянин открыл …», «Мэр Москвы …»):
 #: the release's own headline style, even when it names a district («Собянин: в районе Куркино
-#: открылась школа»), so :data:`DISTRICT_ANGLE` does not set it aside.
+#: открылась школа»), so :data:`DISTRICT_ANGLE` does not set it aside, and :func:`story_title`
+#: prefers it to other wordings of the same angle.
 MAYOR_LEAD = re.compile(r"(?i)^\s*(?:мэр(?:\s+москвы)?\s+)?(?:сергей\s+)?собянин\b|^\s*мэр\s+москвы\b")
 
 #: Revision of :func:`story_title` (``meta.story_title_revision``: the pipeline re-chooses every
 #: stored story's title once when it changes, ``storage.stories.retitle_stories``). 1: a member's
 #: title quoted by a prefixed title won before titles naming a district were set aside. 2: the
-#: least angled wordings first (:func:`title_angle`), quoted wordings recovered, exact medoid
-#: scores (ties no longer decided by the order the members arrived in).
+#: least angled wordings first (:func:`title_angle`), then those leading with the Mayor, quoted
+#: wordings recovered, exact medoid scores (ties no longer decided by the order the members
+#: arrived in).
 TITLE_REVISION = 2
 
 #: A quoted wording shorter than this (characters) is not taken for the release's.
@@ -155,16 +157,19 @@ def story_title(titles: list[str]) -> str:
     2. Only the least angled of them stay (:func:`title_angle`): titles naming a district or an
        uprava are set aside while a wording that names none exists (a title leading with the
        Mayor, «Собянин: в районе Куркино …», is the release's own headline and names none for
-       this rule), prefixed titles while any other wording exists; at the same angle a member's
-       own title is preferred to a quoted wording.
+       this rule), prefixed titles while any other wording exists. At the same angle a wording
+       leading with the Mayor (:data:`MAYOR_LEAD`: the release's headline style) is preferred
+       to others, then a member's own title to a quoted wording.
     3. A member's title quoted by a prefixed title (:func:`release_wording`) is the release's
-       own wording and wins.
+       own wording and wins (a district quoting a re-titling does not outweigh the Mayor's
+       headline: step 2 has set the re-titling aside when a member carries that headline).
     4. Otherwise the medoid wins: the highest mean Jaccard similarity of its content-stem set to
        every member's title (weighted by how often each occurs; computed exactly, so equal
        scores tie whatever the order of ``titles``); ties go to the shorter, then alphabetical
        order.
 
-    Empty titles are ignored; returns ``""`` when none is left.
+    A single title (however often repeated) is the story's title as it is. Empty titles are
+    ignored; returns ``""`` when none is left.
     """
     from crawler.dedup.normalize import content_stems, words
 
@@ -173,7 +178,7 @@ def story_title(titles: list[str]) -> str:
         return every[0] if every else ""
     carried = set(every)
     forms = list(every) + [q for q in dict.fromkeys(_quoted(t) for t in every) if q is not None and q not in carried]
-    rank = {t: (title_angle(t), t not in carried) for t in forms}
+    rank = {t: (title_angle(t), not MAYOR_LEAD.match(t), t not in carried) for t in forms}
     best = min(rank.values())
     cands = [t for t in forms if rank[t] == best]
     own = release_wording(titles, among=[t for t in cands if t in carried])

@@ -78,3 +78,22 @@ def test_only_prefixed_titles_give_the_wording_they_quote() -> None:
         "Жителей района Останкинский касается: в Москве откроют пять новых станций метро",
     ]
     assert story_title(titles) == "В Москве откроют пять новых станций метро"
+
+
+def test_a_quoted_retitling_does_not_outweigh_the_mayors_headline() -> None:
+    # A district quoting another district's re-titling is no evidence against the Mayor's headline
+    # that most members carry.
+    headline = "Собянин: число пассажиров речных трамваев выросло в три раза"
+    titles = [headline] * 4 + [
+        "Речные трамваи подвели итоги навигации",
+        "Для жителей района Хорошёво-Мнёвники: речные трамваи подвели итоги навигации",
+    ]
+    assert story_title(titles) == headline
+
+
+def test_the_mayors_wording_quoted_by_districts_beats_a_plain_retitling() -> None:
+    titles = ["Новая школа открылась на Ленинском проспекте"] * 3 + [
+        "Для жителей района Тёплый Стан: Сергей Собянин открыл школу на 1100 мест в районе Коньково",
+        "Для жителей района Ясенево: Сергей Собянин открыл школу на 1100 мест в районе Коньково",
+    ]
+    assert story_title(titles) == "Сергей Собянин открыл школу на 1100 мест в районе Коньково"
