@@ -377,6 +377,8 @@ def retitle_stories(store: Store, title: TitleRule, revision: str) -> int | None
     Returns the number of stories retitled, or ``None`` when the recorded revision is already
     ``revision`` (nothing read). On an empty database only the revision is recorded.
     """
+    if store.get_meta(TITLE_REVISION_KEY) == revision:  # the usual case: a read, no write lock
+        return None
     with store.session() as s:
         recorded = s.get(Meta, TITLE_REVISION_KEY)
         if recorded is not None and recorded.value == revision:
