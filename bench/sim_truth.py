@@ -17,7 +17,11 @@ Two paths:
 
   Each prints pairwise P/R and B-cubed F1 of the stories the crawl stored, beside the offline
   publication-order figure on the same pages (the stored articles' own title, text and time
-  through :func:`cluster_records`), and the difference.
+  through :func:`cluster_records`), and the difference; then a line on the stories' titles
+  (:func:`title_report`): how many stories are headed by a district-angled title while one of
+  their members carries an un-angled one, how many carry the release's own headline without
+  being shown under it, and, at the end, how many stories with the very same members got a
+  different title in two scenarios (an arrival-order effect).
 
 Usage: ``python bench/sim_truth.py [--days 7] [--sites 0] [--seed 3] [--no-encoder]
 [--through-crawl [--scenarios backfill,steady,site-down,reverse] [--step-hours 6]]``
@@ -29,6 +33,8 @@ import argparse
 import asyncio
 import itertools
 import logging
+import random
+import re
 import sys
 import tempfile
 import time
@@ -144,6 +150,75 @@ def _stored(store) -> tuple[dict[str, object], list[dict]]:
     return got, recs
 
 
+#: The bench's own yardstick for a district-angled title (independent of the rule under test, so
+#: figures before and after a change of ``story_title`` are comparable): a re-angling prefix
+#: («Для жителей района X: …», «Жителей района X касается: …», «Жителям округа: …»), or a title
+#: naming a district, an uprava or a prefecture («В районе X …», «Управа района X …») that does
+#: not lead with the Mayor («Собянин: в районе X …» is the release's own headline).
+_PREFIX = re.compile(r"(?is)^\s*(?:для\s+жителей|жителей|жителям)\b[^:«»]{0,80}?:")
+_NAMES_PLACE = re.compile(r"(?i)\bрайон(а|е|ов)?\b|\bуправ[аеуы]\w*|\bпрефектур\w*|\bв\s+[А-ЯЁ]\w+ском\s+районе")
+_MAYOR_LEAD = re.compile(r"(?i)^\s*(?:мэр(?:\s+москвы)?\s+)?(?:сергей\s+)?собянин\b|^\s*мэр\s+москвы\b")
+
+
+def angled(title: str, *, strict: bool = False) -> bool:
+    """A district-angled title by the bench's yardstick (``strict``: any title naming a district
+    counts, the Mayor's own headline included)."""
+    if _PREFIX.match(title):
+        return True
+    return bool(_NAMES_PLACE.search(title)) and (strict or not _MAYOR_LEAD.match(title))
+
+
+def title_report(store, truth: dict[str, str], releases: dict, ident: dict[str, object]) -> dict:
+    """Figures on the stored stories' titles (stories of ≥ 2 members, no Mayor's original):
+
+    ``angled``: headed by an angled title while a member's title is not angled; ``strict``: the
+    same with every title naming a district counted as angled; ``headline_lost``: a member
+    carries its release's own headline (the simulator's ``titles[0]``) but the story is shown
+    under another title, of ``headline_carried``; ``order_dependent``: the rule under test
+    (``story_title``) gives another title for the same member titles in another order (6
+    shuffles); ``by_members``: ``{frozenset(page ids): title}``
+    for comparing scenarios (``ident`` maps a URL to its page's id, the same in every run)."""
+    from sqlmodel import select
+
+    from storage.models import Article, Story
+
+    with store.read_session() as s:
+        stories = {sid: (t, oid) for sid, t, oid in s.exec(select(Story.id, Story.title, Story.original_article_id))}
+        members: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for sid, url, t in s.exec(select(Article.story_id, Article.url, Article.title)):
+            if sid is not None:
+                members[sid].append((url, t))
+    from crawler.dedup import story_title
+
+    out = {"stories": 0, "angled": 0, "strict": 0, "headline_carried": 0, "headline_lost": 0, "order_dependent": 0,
+           "by_members": {}, "examples": []}  # fmt: skip
+    for sid, ms in members.items():
+        title, oid = stories.get(sid, ("", None))
+        if len(ms) < 2 or oid is not None:
+            continue
+        out["stories"] += 1
+        out["by_members"][frozenset(ident.get(u, u) for u, _ in ms)] = title
+        titles = [t.strip() for _, t in ms]
+        if angled(title) and any(not angled(t) for t in titles):
+            out["angled"] += 1
+            if len(out["examples"]) < 3:
+                out["examples"].append((title, next(t for t in titles if not angled(t))))
+        if angled(title, strict=True) and any(not angled(t, strict=True) for t in titles):
+            out["strict"] += 1
+        shuffled = set()
+        for k in range(6):  # the same titles in other orders (as other arrival orders give them)
+            order = list(titles)
+            random.Random(k).shuffle(order)
+            shuffled.add(story_title(order))
+        out["order_dependent"] += len(shuffled) > 1
+        keys = Counter(truth.get(u) for u, _ in ms)
+        rel = releases.get(keys.most_common(1)[0][0])
+        if rel is not None and rel.titles[0] in titles:
+            out["headline_carried"] += 1
+            out["headline_lost"] += title != rel.titles[0]
+    return out
+
+
 async def _scenario(name: str, a: argparse.Namespace, tmp: Path) -> dict:
     from crawler.pipeline import Pipeline
     from storage import open_store
@@ -181,8 +256,11 @@ async def _scenario(name: str, a: argparse.Namespace, tmp: Path) -> dict:
         finally:
             await pipe.aclose()
         truth_all = net.truth()
+        releases = dict(net.timeline.releases)
+        ident = {p.url: (p.site_id, p.id) for p in net.pages()}  # URLs carry this run's ports
     crawl_s = time.perf_counter() - t0
     got, recs = _stored(store)
+    titles = title_report(store, truth_all, releases, ident)
     store.close()
     truth = {u: truth_all[u] for u in got if u in truth_all}
     missing = len(got) - len(truth)
@@ -190,7 +268,7 @@ async def _scenario(name: str, a: argparse.Namespace, tmp: Path) -> dict:
     url_of = {r["id"]: r["url"] for r in recs}
     off_out = cluster_records([r for r in recs if r["url"] in truth], DedupSettings(encoder=not a.no_encoder))
     off = pair_scores(truth, {url_of[o["id"]]: o["story_id"] for o in off_out})
-    return {"name": name, "articles": len(got), "unknown": missing, "crawls": crawls, "seconds": crawl_s, "live": live, "offline": off, "down": down}
+    return {"name": name, "articles": len(got), "unknown": missing, "crawls": crawls, "seconds": crawl_s, "live": live, "offline": off, "down": down, "titles": titles}
 
 
 def through_crawl(a: argparse.Namespace) -> None:
@@ -199,12 +277,25 @@ def through_crawl(a: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="mosnews-simtruth-"))
     print(f"through the crawl path: sites={a.sites or 'all'} days={a.days} seed={a.seed} encoder={not a.no_encoder}")
     print(f"{'scenario':10} {'articles':>8} {'crawls':>6} {'secs':>6} | {'crawl P':>7} {'R':>6} {'B3':>6} | {'offline P':>9} {'R':>6} {'B3':>6} | {'ΔP':>6} {'ΔR':>6} {'ΔB3':>6}")
+    by_members: dict[str, dict] = {}
     for name in a.scenarios.split(","):
         r = asyncio.run(_scenario(name.strip(), a, tmp))
+        by_members[r["name"]] = r["titles"]["by_members"]
         lv, of = r["live"], r["offline"]
         print(f"{r['name']:10} {r['articles']:8d} {r['crawls']:6d} {r['seconds']:6.0f} | {lv['P']:7.3f} {lv['R']:6.3f} {lv['B3']:6.3f} | "
               f"{of['P']:9.3f} {of['R']:6.3f} {of['B3']:6.3f} | {lv['P'] - of['P']:+6.3f} {lv['R'] - of['R']:+6.3f} {lv['B3'] - of['B3']:+6.3f}"
               + (f"   (site down 5 days: {r['down']})" if r["down"] else ""), flush=True)  # fmt: skip
+        t = r["titles"]
+        print(f"{'':10} titles of {t['stories']} stories (≥ 2 members, no original): district-angled while a member's "
+              f"was not {t['angled']} (naming any district: {t['strict']}); release headline carried but not the title "
+              f"{t['headline_lost']}/{t['headline_carried']}; title depends on the members' order {t['order_dependent']}", flush=True)  # fmt: skip
+        for shown, plain in t["examples"]:
+            print(f"{'':12} e.g. «{shown}» over «{plain}»")
+    names = list(by_members)
+    for x, y in itertools.combinations(names, 2):
+        same = set(by_members[x]) & set(by_members[y])
+        diff = sum(by_members[x][k] != by_members[y][k] for k in same)
+        print(f"same members in {x} and {y}: {len(same)} stories, {diff} with a different title")
 
 
 def main() -> None:

@@ -155,6 +155,7 @@ class Pipeline:
             profile_for(self.settings, src)  # raises ConfigError for an unknown profile name
         await asyncio.to_thread(self.store.sync_sources, source_rows(self.settings))
         await asyncio.to_thread(self._record_method)
+        await asyncio.to_thread(self._retitle_if_rule_changed)
         self._stories_version = await asyncio.to_thread(stories_version, self.store)
         await asyncio.to_thread(self._load_index)
 
@@ -181,6 +182,19 @@ class Pipeline:
         recluster` can tell when the method changed under it."""
         if self.store.get_meta(META_KEY) is None and not self.store.counts()["articles"]:
             self.store.set_meta(META_KEY, json.dumps(method_of(self.settings.dedup)))
+
+    def _retitle_if_rule_changed(self) -> None:
+        """Once after an upgrade of the story-title rule (:data:`crawler.dedup.canonical.TITLE_REVISION`),
+        re-choose the titles of the stored stories (:func:`storage.stories.retitle_stories`):
+        otherwise stories that get no new member keep the titles the old rule chose."""
+        from crawler.dedup.canonical import TITLE_REVISION
+        from storage.stories import retitle_stories
+
+        started = time.monotonic()
+        n = retitle_stories(self.store, story_title, str(TITLE_REVISION))
+        if n:
+            log.info("story titles re-chosen by title rule %d: %d stor%s retitled (%.1f s)",
+                     TITLE_REVISION, n, "y" if n == 1 else "ies", time.monotonic() - started)
 
     def _new_detector(self) -> Detector:
         return Detector(self.settings.dedup, loader=self._page_in)

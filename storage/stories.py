@@ -6,6 +6,7 @@ bumps ``meta.stories_version`` so a running daemon reloads its in-memory index.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -355,3 +356,57 @@ def rewrite_stories(
         stats["stories"] = len(set(label_story.values()))
         _bump(s, now)
     return stats
+
+
+#: ``meta`` key holding the revision of the title rule the stored story titles were chosen with.
+TITLE_REVISION_KEY = "story_title_revision"
+
+
+def retitle_stories(store: Store, title: TitleRule, revision: str) -> int | None:
+    """Re-choose every story's title with ``title`` when the stored titles were chosen by another
+    revision of the rule (``meta.story_title_revision`` differs from ``revision``), in one
+    transaction; then record ``revision``.
+
+    A story's title is otherwise re-chosen only when the story is refreshed (a new member, an
+    edit, merge, split, recluster), so after an upgrade of the rule the stories nobody touches
+    would keep titles the old rule chose. Stories with the Mayor's original keep its title
+    (``storage/originals.py``); only the ``title`` (and ``updated_at``, so the search index
+    follows) of stories whose title changes is written: members, canonical article and alerts
+    are untouched (an alert keeps the title it was sent under).
+
+    Returns the number of stories retitled, or ``None`` when the recorded revision is already
+    ``revision`` (nothing read). On an empty database only the revision is recorded.
+    """
+    if store.get_meta(TITLE_REVISION_KEY) == revision:  # the usual case: a read, no write lock
+        return None
+    with store.session() as s:
+        recorded = s.get(Meta, TITLE_REVISION_KEY)
+        if recorded is not None and recorded.value == revision:
+            return None
+        now = datetime.now(timezone.utc)
+        # One pass over the members in story order (the story_id index), a story at a time.
+        rows = s.exec(
+            select(Article.story_id, Article.title, Story.title)
+            .join(Story, col(Story.id) == col(Article.story_id))
+            .where(col(Story.original_article_id).is_(None))
+            .order_by(col(Article.story_id))
+        )
+        fixes: dict[int, str] = {}
+        current: int | None = None
+        members: list[str] = []
+        shown = ""
+        for sid, t, st in itertools.chain(rows, [(None, "", "")]):
+            if sid != current:
+                if current is not None and members:
+                    new = title(members)
+                    if new and new != shown:
+                        fixes[current] = new
+                current, members, shown = sid, [], st or ""
+            members.append(t or "")
+        for sid, new in fixes.items():
+            story = s.get(Story, sid)
+            if story is not None:
+                story.title, story.updated_at = new, now
+                s.add(story)
+        s.merge(Meta(key=TITLE_REVISION_KEY, value=revision))
+    return len(fixes)
