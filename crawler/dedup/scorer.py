@@ -90,7 +90,7 @@ CAND_TFIDF = 0.05
 PENALTIES = {
     "spk_conf": -8.0, "rdate_conf": -8.0, "fig_only_conf": -4.0, "place_conf": -6.0, "stage_conf": -6.0,
     "addr_conf": -6.0, "local_conf": -8.0, "fig_major_conf": -6.0, "name_conf": -6.0, "topic_conf": -3.0,
-    "greet_conf": -6.0,
+    "greet_conf": -6.0, "fact_conf": -8.0,
 }  # fmt: skip
 
 

@@ -20,6 +20,10 @@ keys in :data:`SIGNALS`:
 ``fig_conf``   units for which both give figures and no value agrees (count).
 ``fig_major_conf`` 1 when two or more units contradict and they outnumber the shared
                figures (a look-alike release: same template, one figure equal by chance).
+``fact_conf``  1 when figures contradict, none agrees, and every figure either text gives
+               is of a contradicted unit (:func:`sole_facts_conflict`): the texts' only
+               facts differ — two local items of one template («высадили 40 кустарников»
+               vs «высадили 120 кустарников»), not a reprint.
 ``year_conf``  1 when both bodies mention years and share none (soft: halves p);
 ``title_year_conf`` 1 when both titles carry years and share none (veto).
 ``date_agree`` / ``date_conf``  shared / disjoint day-month mentions (0/1).
@@ -70,7 +74,7 @@ _CUM = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
 
 SIGNALS = (
     "char", "ccont", "spk_conf", "rdate_conf", "place_conf", "addr_conf", "local_conf", "stage_conf", "name_conf", "tfidf", "topic", "topic_conf", "contain", "enc", "title", "title_na", "fig_agree", "fig_conf",
-    "fig_major_conf", "year_conf", "title_year_conf", "date_agree", "date_conf", "names", "dt",
+    "fig_major_conf", "fact_conf", "year_conf", "title_year_conf", "date_agree", "date_conf", "names", "dt",
 )  # fmt: skip
 
 
@@ -368,6 +372,27 @@ def _rounded_pair(va: set[float], vb: set[float], approx: set[float]) -> bool:
 _EMPTY_UNIT = 0  # crc32("") == 0
 
 
+def sole_facts_conflict(a: Features, b: Features, shared: int, conf: int) -> float:
+    """1.0 when the texts' figures are their only facts and those facts differ, else 0.0.
+
+    Fires when at least one unit contradicts (``conf`` from :func:`figure_agreement`), no figure
+    agrees (``shared``), and both texts give figures in exactly the same units, all of them
+    contradicted: nothing quantitative is left over that a reprint could have kept. District
+    sites publish one template for many events — «Во дворе … завершён ремонт детской площадки
+    … 45 квадратных метров» on two sites, «высадили 40 / 120 кустарников» in two okrugs —
+    whose wording agrees everywhere (char cosine 0.95–1.00) except the one figure; a reprint
+    of a release keeps the release's figures, and a rewrite that cuts all but one keeps it
+    (dev-v2: no positive candidate pair has ``fact_conf``; 2 positive pairs with a figure
+    conflict keep figures of other units on one side). A bare number (no unit word) on either
+    side leaves it unfired."""
+    if conf < 1 or shared:
+        return 0.0
+    ua, ub = set(a.fig_units.tolist()), set(b.fig_units.tolist())
+    if ua != ub or _EMPTY_UNIT in ua or len(ua) != conf:
+        return 0.0
+    return 1.0
+
+
 def _name_keys(q: np.ndarray) -> list[list[int]]:
     keys, cur = [], []
     for x in q.tolist():
@@ -470,6 +495,7 @@ def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=No
     s["fig_agree"] = math.log1p(shared)
     s["fig_conf"] = float(conf)
     s["fig_major_conf"] = 1.0 if conf >= 2 and shared < conf else 0.0
+    s["fact_conf"] = sole_facts_conflict(a, b, shared, conf)
     # the release's own facts agree: a reprint that adds its site's district («Для жителей района X: …»)
     anchored = shared >= 2 or (shared >= 1 and shared_places >= 1)
     s["place_conf"] = 1.0 if districts_conf and not anchored else 0.0
