@@ -142,11 +142,19 @@ def _cluster_keep_detector(recs: list[dict], settings: DedupSettings):
 _SHOW = ("p", "char", "tfidf", "topic", "enc", "title", "names", "fig_agree", "fig_conf", "addr_conf", "place_conf", "local_conf", "topic_conf")
 
 
+def _shape(title: str) -> str:
+    """A title without its capitalised words (names, the first word): the template it follows."""
+    return " ".join(w for w in title.split() if not w[:1].isupper()) or title
+
+
 def false_pair_report(pages, got: dict[str, object], det, top: int) -> None:
     """Print the false pairs (same predicted story, different true story) by kind —
-    ``local/local``, ``local/release``, ``release/release`` — with the mean pair signals per kind
-    and the ``top`` largest true-story pairs behind them (count, mean signals, one example of titles
-    and sites). Signals are recomputed with the detector's final state (IDF of the whole run)."""
+    ``local/local``, ``local/release``, ``release/release`` — with the mean pair signals per kind,
+    what drives them (same site or not; pairs at p ≥ 0.5 with names ≥ 0.5, char ≥ 0.9, a
+    contradicting figure, an agreeing one), and the ``top`` largest groups behind them (local/local:
+    by the two titles' template, :func:`_shape`; otherwise by true-story pair) with count, mean
+    signals and one example. Signals are recomputed with the detector's final state (IDF of the
+    whole run), so a pair's p may differ slightly from the one its decision saw."""
     from crawler.dedup.scorer import probability
     from crawler.dedup.signals import pair_signals
 
@@ -167,15 +175,22 @@ def false_pair_report(pages, got: dict[str, object], det, top: int) -> None:
             sg = pair_signals(fx, fy, wx, wy, vx, vy, cx, cy)
             sg["p"], _ = probability(sg, det.window_days, det.settings.encoder)
             sg["same_site"] = float(px.site_id == py.site_id)
-            key = tuple(sorted((px.story, py.story)))
+            if kind == "local/local":
+                key = tuple(sorted((_shape(px.title), _shape(py.title))))
+            else:
+                key = tuple(sorted((px.story, py.story)))
             groups[kind][key].append({"sig": sg, "pages": (px, py)})
     print(f"false pairs by kind: " + ", ".join(f"{k} {sum(len(v) for v in g.values())}" for k, g in sorted(groups.items())))
     for kind, g in sorted(groups.items()):
         rows = [r for v in g.values() for r in v]
         mean = {k: sum(r["sig"][k] for r in rows if r["sig"][k] == r["sig"][k]) / len(rows) for k in (*_SHOW, "same_site")}
-        print(f"--- {kind}: {len(rows)} pairs over {len(g)} true-story pairs; mean " + " ".join(f"{k} {v:.2f}" for k, v in mean.items()))
+        print(f"--- {kind}: {len(rows)} pairs in {len(g)} groups; mean " + " ".join(f"{k} {v:.2f}" for k, v in mean.items()))
         above = sum(1 for r in rows if r["sig"]["p"] >= 0.5)
-        print(f"    pairs with p >= 0.5: {above}; same site: {sum(1 for r in rows if r['sig']['same_site'])}")
+        hi = [r["sig"] for r in rows if r["sig"]["p"] >= 0.5]
+        print(f"    same site {sum(1 for r in rows if r['sig']['same_site'])}, p >= 0.5: {above} — of these names >= 0.5: "
+              f"{sum(1 for x in hi if x['names'] >= 0.5)}, char >= 0.9: {sum(1 for x in hi if x['char'] >= 0.9)}, "
+              f"a figure contradicts: {sum(1 for x in hi if x['fig_conf'] >= 1)}, a figure agrees: {sum(1 for x in hi if x['fig_agree'] > 0)}, "
+              f"same site: {sum(1 for x in hi if x['same_site'])}")
         for key, v in sorted(g.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]:
             m = {k: sum(r["sig"][k] for r in v if r["sig"][k] == r["sig"][k]) / len(v) for k in _SHOW}
             px, py = v[0]["pages"]

@@ -27,8 +27,7 @@ keys in :data:`SIGNALS`:
 ``year_conf``  1 when both bodies mention years and share none (soft: halves p);
 ``title_year_conf`` 1 when both titles carry years and share none (veto).
 ``date_agree`` / ``date_conf``  shared / disjoint day-month mentions (0/1).
-``names``      set cosine of name stems (objects, people, organisations) without the names
-               that say where — districts and streets (:func:`names_overlap`).
+``names``      set cosine of name stems (places, objects, people).
 ``dt``         |Δ published| in days (NaN when a date is unknown).
 ``spk_conf``   1 when both texts are attributed to someone and to nobody in common
                (the Mayor's post vs a deputy mayor's release on the same project).
@@ -315,24 +314,6 @@ def set_cos(a: np.ndarray, b: np.ndarray) -> float:
     return _n_common(a, b) / math.sqrt(a.size * b.size)
 
 
-def names_overlap(a: Features, b: Features) -> float:
-    """Set cosine of the two articles' names (``Features.names``) without the names that say
-    *where* on either side (``Features.where``: districts and streets,
-    :func:`crawler.dedup.extract.where_names`).
-
-    Every item of a district site names its district and streets whatever it reports, so a
-    shared place name is no evidence of a shared story: «Субботник в районе Северный» and «В
-    районе Северный прошёл турнир по мини-футболу» share only «Северный» (``names`` 1.0 with it,
-    0 without); a playground and a football pitch on one street likewise. The place still counts
-    in ``char``, ``tfidf``, ``title`` and ``enc``, and as a conflict (``place_conf``,
-    ``addr_conf``); what is left here are the people, objects and organisations named."""
-    wa, wb = a.where, b.where
-    if not wa.size and not wb.size:
-        return set_cos(a.names, b.names)
-    where = np.union1d(wa, wb)
-    return set_cos(a.names[~np.isin(a.names, where)], b.names[~np.isin(b.names, where)])
-
-
 def figure_agreement(a: Features, b: Features) -> tuple[int, int]:
     """(shared figures, contradicted units). Units ``""`` (no unit word) only count as
     agreement, and only for values ≥ 10."""
@@ -531,7 +512,7 @@ def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=No
     da, db = set(a.dates.tolist()), set(b.dates.tolist())
     s["date_agree"] = 1.0 if da & db else 0.0
     s["date_conf"] = 1.0 if da and db and not (da & db) else 0.0
-    s["names"] = names_overlap(a, b)
+    s["names"] = set_cos(a.names, b.names)
     if math.isnan(a.published_at) or math.isnan(b.published_at):
         s["dt"] = math.nan
     else:
