@@ -334,6 +334,12 @@ def content_districts(title: str, body: str) -> set[str]:
     their district conflict. Both arguments folded (:func:`crawler.dedup.normalize.fold`).
     Rules written for this project (see docs/dedup.md, «Framing round»).
     """
+    return districts(_without_framing(title, body))
+
+
+def _without_framing(title: str, body: str) -> str:
+    """``title + "\n" + body`` without a framing title prefix and framing lead sentences
+    (see :func:`content_districts`)."""
     m = _FRAME_TITLE.match(title)
     if m and len(_WORD.findall(m.group(1))) <= 6 and _DISTRICT.search(m.group(1)):
         title = title[m.end() :]
@@ -342,7 +348,38 @@ def content_districts(title: str, body: str) -> set[str]:
         if not m or not _framing_sentence(m.group(0)):
             break
         body = body[m.end() :]
-    return districts(title + "\n" + body)
+    return title + "\n" + body
+
+
+#: A district's name after «район…», hyphenated names whole («Нагатино-Садовники»), one or two words.
+_DISTRICT_NAME = re.compile(r"\b(?:район|района|районе|району|районом)\s+([А-Я][а-я]+(?:-[А-Я]?[а-я]+)*)(?:[ \t]+([А-Я][а-я]+(?:-[А-Я]?[а-я]+)*))?")
+
+
+def where_names(title: str, body: str) -> set[str]:
+    """The stems of :func:`names` that say *where* rather than *what*: the words of the
+    districts the news names (after «район…», as :func:`content_districts`: a reprinting site's
+    framing is left out, so its district stays an ordinary name) and of the streets
+    (:func:`places`: «улице Маршала Катукова» → «маршал», «катуков»; «Рязанском проспекте»).
+
+    Every item of a district site names its district and streets, whatever it reports
+    («Субботник в районе Северный», «В районе Северный прошёл турнир по мини-футболу»; a
+    playground and a football pitch on one street), so a shared place name is no evidence of
+    a shared story: :func:`crawler.dedup.signals.names_overlap` is 0 when these are all the
+    names two texts share. Both arguments folded (:func:`crawler.dedup.normalize.fold`)."""
+    out: set[str] = set()
+    for m in _DISTRICT_NAME.finditer(_without_framing(title, body)):
+        w, w2 = m.group(1).lower(), (m.group(2) or "").lower()
+        if w in _DISTRICT_NOT:
+            continue
+        out.add(stem(w))
+        if w2 and w2 not in _DISTRICT_NOT and w2 not in _NAME_STOP and w2 not in STOP:
+            out.add(stem(w2))
+    for line in (title + "\n" + body).split("\n"):
+        for m in _STREET_AFTER.finditer(line):
+            out.update(stem(w.lower()) for w in m.group(1).split())
+        for m in _STREET_BEFORE.finditer(line):
+            out.add(stem(m.group(1).lower()))
+    return out
 
 
 #: Stage of the work a headline reports (see :func:`stage`).

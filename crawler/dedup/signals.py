@@ -27,7 +27,8 @@ keys in :data:`SIGNALS`:
 ``year_conf``  1 when both bodies mention years and share none (soft: halves p);
 ``title_year_conf`` 1 when both titles carry years and share none (veto).
 ``date_agree`` / ``date_conf``  shared / disjoint day-month mentions (0/1).
-``names``      set cosine of name stems (places, objects, people).
+``names``      set cosine of name stems (places, objects, people); 0 when the only shared
+               names are districts and streets (:func:`names_overlap`).
 ``dt``         |Δ published| in days (NaN when a date is unknown).
 ``spk_conf``   1 when both texts are attributed to someone and to nobody in common
                (the Mayor's post vs a deputy mayor's release on the same project).
@@ -314,6 +315,32 @@ def set_cos(a: np.ndarray, b: np.ndarray) -> float:
     return _n_common(a, b) / math.sqrt(a.size * b.size)
 
 
+def names_overlap(a: Features, b: Features) -> float:
+    """Set cosine of the two articles' names (``Features.names``), or 0.0 when every name they
+    share says *where*: a district or a street (``Features.where`` of either side,
+    :func:`crawler.dedup.extract.where_names`).
+
+    Every item of a district site names its district and streets whatever it reports, so a
+    place shared and nothing else is no evidence of a shared story: «Субботник в районе
+    Северный» and «В районе Северный прошёл турнир по мини-футболу» share only «Северный»
+    (``names`` 0.41 with it); a playground and a football pitch on one street, a meeting of the
+    uprava and a release about a park of the same district, likewise. As soon as one shared
+    name is a person, an object or an organisation the cosine counts every name as before: a
+    reprint shares the release's district *and* its other names, and two releases keep their
+    distinct districts in the denominator (leaving the place names out of the cosine altogether
+    lifted unrelated releases' generic names: 30 simulated sites × 10 days, P 0.983 → 0.950).
+    The place still counts in ``char``, ``tfidf``, ``title`` and ``enc``, and as a conflict
+    (``place_conf``, ``addr_conf``). Features of revision < 4 have no ``where``: the plain
+    cosine."""
+    wa, wb = a.where, b.where
+    if not wa.size and not wb.size:
+        return set_cos(a.names, b.names)
+    common = np.intersect1d(a.names, b.names, assume_unique=True)
+    if common.size and np.isin(common, np.union1d(wa, wb)).all():
+        return 0.0
+    return set_cos(a.names, b.names)
+
+
 def figure_agreement(a: Features, b: Features) -> tuple[int, int]:
     """(shared figures, contradicted units). Units ``""`` (no unit word) only count as
     agreement, and only for values ≥ 10."""
@@ -512,7 +539,7 @@ def pair_signals(a: Features, b: Features, wa: np.ndarray, wb: np.ndarray, va=No
     da, db = set(a.dates.tolist()), set(b.dates.tolist())
     s["date_agree"] = 1.0 if da & db else 0.0
     s["date_conf"] = 1.0 if da and db and not (da & db) else 0.0
-    s["names"] = set_cos(a.names, b.names)
+    s["names"] = names_overlap(a, b)
     if math.isnan(a.published_at) or math.isnan(b.published_at):
         s["dt"] = math.nan
     else:
