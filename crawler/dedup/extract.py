@@ -20,6 +20,7 @@ precision: a figure the regex misses simply gives no evidence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from crawler.dedup.normalize import DOMAIN_STOP, STOP, stem
 
@@ -337,9 +338,11 @@ def content_districts(title: str, body: str) -> set[str]:
     return districts(_without_framing(title, body))
 
 
+@lru_cache(maxsize=8)
 def _without_framing(title: str, body: str) -> str:
     """``title + "\n" + body`` without a framing title prefix and framing lead sentences
-    (see :func:`content_districts`)."""
+    (see :func:`content_districts`). Cached: :func:`content_districts` and :func:`where_names`
+    ask for the same article's in turn."""
     m = _FRAME_TITLE.match(title)
     if m and len(_WORD.findall(m.group(1))) <= 6 and _DISTRICT.search(m.group(1)):
         title = title[m.end() :]
@@ -374,11 +377,10 @@ def where_names(title: str, body: str) -> set[str]:
         out.add(stem(w))
         if w2 and w2 not in _DISTRICT_NOT and w2 not in _NAME_STOP and w2 not in STOP:
             out.add(stem(w2))
-    for line in (title + "\n" + body).split("\n"):
-        for m in _STREET_AFTER.finditer(line):
-            out.update(stem(w.lower()) for w in m.group(1).split())
-        for m in _STREET_BEFORE.finditer(line):
-            out.add(stem(m.group(1).lower()))
+    after, before = _streets(title + "\n" + body)
+    for name in after:
+        out.update(stem(w.lower()) for w in name.split())
+    out.update(stem(name.lower()) for name in before)
     return out
 
 
@@ -445,14 +447,24 @@ def places(text: str) -> set[str]:
     Two texts that both name places and share none report different local events
     (templated district news: the same sentence about another street or library).
     """
-    out: set[str] = set()
-    for line in text.split("\n"):
-        for m in _STREET_AFTER.finditer(line):
-            out.add("ул:" + stem(m.group(1).split()[-1].lower()))
-        for m in _STREET_BEFORE.finditer(line):
-            out.add("ул:" + stem(m.group(1).lower()))
+    after, before = _streets(text)
+    out = {"ул:" + stem(name.split()[-1].lower()) for name in after}
+    out.update("ул:" + stem(name.lower()) for name in before)
     out.update("№" + text[a:b] for a, b, numbered in _identifier_spans(text) if numbered)
     return out
+
+
+@lru_cache(maxsize=8)
+def _streets(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Street names of ``text``, line by line: ``(after the street word: «улице Маршала
+    Катукова» → "Маршала Катукова", before it: «Рязанском проспекте» → "Рязанском")``. Cached:
+    :func:`places` and :func:`where_names` read the same article in turn."""
+    after: list[str] = []
+    before: list[str] = []
+    for line in text.split("\n"):
+        after.extend(m.group(1) for m in _STREET_AFTER.finditer(line))
+        before.extend(m.group(1) for m in _STREET_BEFORE.finditer(line))
+    return tuple(after), tuple(before)
 
 
 # --------------------------------------------------------------------- headline names
