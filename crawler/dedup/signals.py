@@ -332,13 +332,23 @@ def names_overlap(a: Features, b: Features) -> float:
     The place still counts in ``char``, ``tfidf``, ``title`` and ``enc``, and as a conflict
     (``place_conf``, ``addr_conf``). Features of revision < 4 have no ``where``: the plain
     cosine."""
-    wa, wb = a.where, b.where
-    if not wa.size and not wb.size:
-        return set_cos(a.names, b.names)
-    common = np.intersect1d(a.names, b.names, assume_unique=True)
-    if common.size and np.isin(common, np.union1d(wa, wb)).all():
+    na, wa = _name_sets(a)
+    nb, wb = _name_sets(b)
+    if not na or not nb:
         return 0.0
-    return set_cos(a.names, b.names)
+    common = na & nb
+    if common and (wa or wb) and all(c in wa or c in wb for c in common):
+        return 0.0
+    return len(common) / math.sqrt(len(na) * len(nb))
+
+
+def _name_sets(f: Features) -> tuple[frozenset[int], frozenset[int]]:
+    """``(names, where)`` of an article as sets, computed once and kept in ``f.extra`` (a hot
+    article meets every query of its window)."""
+    v = f.extra.get("name_sets")
+    if v is None:
+        v = f.extra["name_sets"] = (frozenset(f.names.tolist()), frozenset(f.where.tolist()))
+    return v
 
 
 def figure_agreement(a: Features, b: Features) -> tuple[int, int]:
