@@ -23,7 +23,7 @@ Two paths:
   being shown under it, and, at the end, how many stories with the very same members got a
   different title in two scenarios (an arrival-order effect).
 
-Usage: ``python bench/sim_truth.py [--days 7] [--sites 0] [--seed 3] [--no-encoder]
+Usage: ``python bench/sim_truth.py [--days 7] [--sites 0] [--seed 3] [--no-encoder] [--false-pairs N]
 [--through-crawl [--scenarios backfill,steady,site-down,reverse] [--step-hours 6]]``
 """
 
@@ -102,9 +102,13 @@ def offline(a: argparse.Namespace) -> None:
         for p in pages
     ]
     t0 = time.perf_counter()
-    out = cluster_records(recs, DedupSettings(encoder=not a.no_encoder))
+    det = None
+    if a.false_pairs:
+        got, det = _cluster_keep_detector(recs, DedupSettings(encoder=not a.no_encoder))
+    else:
+        out = cluster_records(recs, DedupSettings(encoder=not a.no_encoder))
+        got = {o["id"]: o["story_id"] for o in out}
     dt = time.perf_counter() - t0
-    got = {o["id"]: o["story_id"] for o in out}
     s = pair_scores({p.url: p.story for p in pages}, got, {p.url: p.kind for p in pages}, {p.url: set(p.confusable_with) for p in pages})
     print(f"simulated network: {len(net.sites)} sites, {a.days} days, seed {a.seed}: {len(pages)} pages, "
           f"{s['true_stories']} true stories, {s['pred_stories']} predicted; clustered in {dt:.1f} s ({len(pages) / dt:.0f} articles/s)")
@@ -114,6 +118,91 @@ def offline(a: argparse.Namespace) -> None:
     print("recall per rewrite kind: " + ", ".join(f"{k} {v:.3f} ({n} pairs)" for k, (v, n) in s["kinds"].items()))
     if s["bad_pairs"]:
         print("false merges by kinds: " + ", ".join(f"{x}/{y}: {n}" for (x, y), n in s["bad_pairs"].most_common(6)))
+    if det is not None:
+        false_pair_report(pages, got, det, a.false_pairs)
+
+
+def _cluster_keep_detector(recs: list[dict], settings: DedupSettings):
+    """``({id: story id}, detector)``: :func:`cluster_records`' path (same order, same
+    decisions), keeping the detector so the false pairs can be explained with its state."""
+    from crawler.dedup.detector import Detector
+    from crawler.dedup.features import Featurizer
+    from crawler.dedup.offline import BATCH, assign_stories, parse_when, publication_order
+    from crawler.dedup.features import Doc
+
+    docs = [Doc(id=r["id"], title=r["title"], text=r["text"], published_at=parse_when(r["published_at"]), url=r["url"], source=r["source"])
+            for r in recs]  # fmt: skip
+    order = publication_order(docs)
+    fz = Featurizer(settings)
+
+    def featurised():
+        for k in range(0, len(order), BATCH):
+            chunk = [docs[i] for i in order[k : k + BATCH]]
+            yield from zip((d.id for d in chunk), fz.featurize(chunk))
+
+    det = Detector(settings, evict=False)
+    return assign_stories(det, featurised()), det
+
+
+#: Signals printed for each false pair (see crawler.dedup.signals).
+_SHOW = ("p", "char", "tfidf", "topic", "enc", "title", "names", "fig_agree", "fig_conf", "addr_conf", "place_conf", "local_conf", "topic_conf")
+
+
+def _shape(title: str) -> str:
+    """A title without its capitalised words (names, the first word): the template it follows."""
+    return " ".join(w for w in title.split() if not w[:1].isupper()) or title
+
+
+def false_pair_report(pages, got: dict[str, object], det, top: int) -> None:
+    """Print the false pairs (same predicted story, different true story) by kind —
+    ``local/local``, ``local/release``, ``release/release`` — with the mean pair signals per kind,
+    what drives them (same site or not; pairs at p ≥ 0.5 with names ≥ 0.5, char ≥ 0.9, a
+    contradicting figure, an agreeing one), and the ``top`` largest groups behind them (local/local:
+    by the two titles' template, :func:`_shape`; otherwise by true-story pair) with count, mean
+    signals and one example. Signals are recomputed with the detector's final state (IDF of the
+    whole run), so a pair's p may differ slightly from the one its decision saw."""
+    from crawler.dedup.scorer import probability
+    from crawler.dedup.signals import pair_signals
+
+    by = {p.url: p for p in pages}
+    pred: dict[object, list[str]] = defaultdict(list)
+    for u in sorted(got):
+        pred[got[u]].append(u)
+    groups: dict[str, dict[tuple[str, str], list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for members in pred.values():
+        for x, y in itertools.combinations(members, 2):
+            px, py = by[x], by[y]
+            if px.story == py.story:
+                continue
+            nloc = (px.kind == "local") + (py.kind == "local")
+            kind = ("release/release", "local/release", "local/local")[nloc]
+            fx, wx, cx, vx = det.hot.weights(x)
+            fy, wy, cy, vy = det.hot.weights(y)
+            sg = pair_signals(fx, fy, wx, wy, vx, vy, cx, cy)
+            sg["p"], _ = probability(sg, det.window_days, det.settings.encoder)
+            sg["same_site"] = float(px.site_id == py.site_id)
+            if kind == "local/local":
+                key = tuple(sorted((_shape(px.title), _shape(py.title))))
+            else:
+                key = tuple(sorted((px.story, py.story)))
+            groups[kind][key].append({"sig": sg, "pages": (px, py)})
+    print(f"false pairs by kind: " + ", ".join(f"{k} {sum(len(v) for v in g.values())}" for k, g in sorted(groups.items())))
+    for kind, g in sorted(groups.items()):
+        rows = [r for v in g.values() for r in v]
+        mean = {k: sum(r["sig"][k] for r in rows if r["sig"][k] == r["sig"][k]) / len(rows) for k in (*_SHOW, "same_site")}
+        print(f"--- {kind}: {len(rows)} pairs in {len(g)} groups; mean " + " ".join(f"{k} {v:.2f}" for k, v in mean.items()))
+        above = sum(1 for r in rows if r["sig"]["p"] >= 0.5)
+        hi = [r["sig"] for r in rows if r["sig"]["p"] >= 0.5]
+        print(f"    same site {sum(1 for r in rows if r['sig']['same_site'])}, p >= 0.5: {above} — of these names >= 0.5: "
+              f"{sum(1 for x in hi if x['names'] >= 0.5)}, char >= 0.9: {sum(1 for x in hi if x['char'] >= 0.9)}, "
+              f"a figure contradicts: {sum(1 for x in hi if x['fig_conf'] >= 1)}, a figure agrees: {sum(1 for x in hi if x['fig_agree'] > 0)}, "
+              f"same site: {sum(1 for x in hi if x['same_site'])}")
+        for key, v in sorted(g.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]:
+            m = {k: sum(r["sig"][k] for r in v if r["sig"][k] == r["sig"][k]) / len(v) for k in _SHOW}
+            px, py = v[0]["pages"]
+            print(f"  {len(v):4d}  {key[0]} + {key[1]}: " + " ".join(f"{k} {x:.2f}" for k, x in m.items()))
+            print(f"        [{px.site_id} {px.published_at:%m-%d %H:%M}] {px.title!r}")
+            print(f"        [{py.site_id} {py.published_at:%m-%d %H:%M}] {py.title!r}")
 
 
 # --------------------------------------------------------------------------- through the crawl
@@ -304,6 +393,8 @@ def main() -> None:
     ap.add_argument("--sites", type=int, default=0, help="0 = every simulated site")
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--no-encoder", action="store_true")
+    ap.add_argument("--false-pairs", type=int, default=0, metavar="N",
+                    help="offline: list the false pairs by kind (local/local, local/release, release/release) with their signals, N largest true-story pairs per kind")
     ap.add_argument("--through-crawl", action="store_true", help="serve the simulator and run the real crawl path")
     ap.add_argument("--scenarios", default="backfill,steady,site-down,reverse")
     ap.add_argument("--step-hours", type=float, default=6.0, help="clock step between steady-state crawls")

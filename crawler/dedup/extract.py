@@ -20,6 +20,7 @@ precision: a figure the regex misses simply gives no evidence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from crawler.dedup.normalize import DOMAIN_STOP, STOP, stem
 
@@ -334,6 +335,14 @@ def content_districts(title: str, body: str) -> set[str]:
     their district conflict. Both arguments folded (:func:`crawler.dedup.normalize.fold`).
     Rules written for this project (see docs/dedup.md, «Framing round»).
     """
+    return districts(_without_framing(title, body))
+
+
+@lru_cache(maxsize=8)
+def _without_framing(title: str, body: str) -> str:
+    """``title + "\n" + body`` without a framing title prefix and framing lead sentences
+    (see :func:`content_districts`). Cached: :func:`content_districts` and :func:`where_names`
+    ask for the same article's in turn."""
     m = _FRAME_TITLE.match(title)
     if m and len(_WORD.findall(m.group(1))) <= 6 and _DISTRICT.search(m.group(1)):
         title = title[m.end() :]
@@ -342,7 +351,37 @@ def content_districts(title: str, body: str) -> set[str]:
         if not m or not _framing_sentence(m.group(0)):
             break
         body = body[m.end() :]
-    return districts(title + "\n" + body)
+    return title + "\n" + body
+
+
+#: A district's name after «район…», hyphenated names whole («Нагатино-Садовники»), one or two words.
+_DISTRICT_NAME = re.compile(r"\b(?:район|района|районе|району|районом)\s+([А-Я][а-я]+(?:-[А-Я]?[а-я]+)*)(?:[ \t]+([А-Я][а-я]+(?:-[А-Я]?[а-я]+)*))?")
+
+
+def where_names(title: str, body: str) -> set[str]:
+    """The stems of :func:`names` that say *where* rather than *what*: the words of the
+    districts the news names (after «район…», as :func:`content_districts`: a reprinting site's
+    framing is left out, so its district stays an ordinary name) and of the streets
+    (:func:`places`: «улице Маршала Катукова» → «маршал», «катуков»; «Рязанском проспекте»).
+
+    Every item of a district site names its district and streets, whatever it reports
+    («Субботник в районе Северный», «В районе Северный прошёл турнир по мини-футболу»; a
+    playground and a football pitch on one street), so a shared place name is no evidence of
+    a shared story: :func:`crawler.dedup.signals.names_overlap` is 0 when these are all the
+    names two texts share. Both arguments folded (:func:`crawler.dedup.normalize.fold`)."""
+    out: set[str] = set()
+    for m in _DISTRICT_NAME.finditer(_without_framing(title, body)):
+        w, w2 = m.group(1).lower(), (m.group(2) or "").lower()
+        if w in _DISTRICT_NOT:
+            continue
+        out.add(stem(w))
+        if w2 and w2 not in _DISTRICT_NOT and w2 not in _NAME_STOP and w2 not in STOP:
+            out.add(stem(w2))
+    after, before = _streets(title + "\n" + body)
+    for name in after:
+        out.update(stem(w.lower()) for w in name.split())
+    out.update(stem(name.lower()) for name in before)
+    return out
 
 
 #: Stage of the work a headline reports (see :func:`stage`).
@@ -408,14 +447,24 @@ def places(text: str) -> set[str]:
     Two texts that both name places and share none report different local events
     (templated district news: the same sentence about another street or library).
     """
-    out: set[str] = set()
-    for line in text.split("\n"):
-        for m in _STREET_AFTER.finditer(line):
-            out.add("ул:" + stem(m.group(1).split()[-1].lower()))
-        for m in _STREET_BEFORE.finditer(line):
-            out.add("ул:" + stem(m.group(1).lower()))
+    after, before = _streets(text)
+    out = {"ул:" + stem(name.split()[-1].lower()) for name in after}
+    out.update("ул:" + stem(name.lower()) for name in before)
     out.update("№" + text[a:b] for a, b, numbered in _identifier_spans(text) if numbered)
     return out
+
+
+@lru_cache(maxsize=8)
+def _streets(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Street names of ``text``, line by line: ``(after the street word: «улице Маршала
+    Катукова» → "Маршала Катукова", before it: «Рязанском проспекте» → "Рязанском")``. Cached:
+    :func:`places` and :func:`where_names` read the same article in turn."""
+    after: list[str] = []
+    before: list[str] = []
+    for line in text.split("\n"):
+        after.extend(m.group(1) for m in _STREET_AFTER.finditer(line))
+        before.extend(m.group(1) for m in _STREET_BEFORE.finditer(line))
+    return tuple(after), tuple(before)
 
 
 # --------------------------------------------------------------------- headline names

@@ -24,7 +24,9 @@ n-gram ids dominate, ~6 bytes per distinct n-gram of the first 3,000 characters)
   district names after «район…», leaving out a reprint's framing title prefix / lead
   sentence: :func:`crawler.dedup.extract.content_districts`); ``stage`` (the title reports planned work or a
   done one); ``places`` (uint32 ids of streets and «№ N» objects,
-  :func:`crawler.dedup.extract.places`). See :mod:`crawler.dedup.extract`.
+  :func:`crawler.dedup.extract.places`); ``where`` (uint32 ids of the name stems that say
+  where: district and street names, :func:`crawler.dedup.extract.where_names`). See
+  :mod:`crawler.dedup.extract`.
 * ``published_at`` — POSIX seconds (float, NaN when unknown); ``text_len`` — characters
   of the cleaned body.
 * ``time_lo``/``time_hi`` — for an undated document, the closed interval of days since the
@@ -63,10 +65,11 @@ _MAGIC = b"MNF"
 #: Revision of the extraction rules (:attr:`Features.revision`). Bump it whenever a change
 #: alters what :class:`Featurizer` computes for the same text, so ``mosnews recluster``
 #: recomputes stored features. 1: headline names (``qnames``); 2: publication interval of
-#: undated documents (``time_lo``/``time_hi``).
-FEATURE_REVISION = 3
+#: undated documents (``time_lo``/``time_hi``); 3: the facts round (figures, stage, greetings);
+#: 4: ``where`` (a shared place name alone is no ``names`` overlap).
+FEATURE_REVISION = 4
 
-_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4", "u4", "u4", "f8")
+_DTYPES = ("u4", "u2", "u4", "u4", "i1", "u4", "f4", "u2", "u2", "u4", "u4", "u2", "u4", "u2", "u4", "u4", "u4", "f8", "u4")
 #: Arrays from this index on are optional at the end of a blob (added without a version bump).
 _FIRST_OPTIONAL = 15
 
@@ -138,6 +141,10 @@ class Features:
     #: optional eighteenth array ``[lo, hi]`` of the blob (empty when unknown or dated).
     time_lo: float = math.nan
     time_hi: float = math.nan
+    #: :func:`crawler.dedup.extract.where_names`: uint32 ids of the name stems that say where
+    #: (districts, streets); an optional nineteenth array (older blobs read as none: their
+    #: ``names`` overlap is the plain cosine, as before revision 4).
+    where: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
 
     @property
     def day(self) -> float:
@@ -161,7 +168,8 @@ class Features:
         Header: ``<B d I`` flags (bit0 has_title, bit1 has vec, bits 2–3 ``stage``, bits 4–7
         ``revision``), published_at, text_len;
         then fifteen length-prefixed arrays (uint32 count + raw little-endian data), and a
-        sixteenth (``places``) and seventeenth (``qnames``) that older blobs lack.
+        sixteenth (``places``), seventeenth (``qnames``), eighteenth (publication interval) and
+        nineteenth (``where``) that older blobs lack.
         """
         flags = (1 if self.has_title else 0) | (2 if self.vec.size else 0) | ((int(self.stage) & 3) << 2) | ((int(self.revision) & 15) << 4)
         parts = [_MAGIC, bytes([FORMAT_VERSION]), struct.pack("<BdI", flags, self.published_at, self.text_len)]
@@ -179,6 +187,7 @@ class Features:
             (self.speakers, "u4"), (self.rdates, "u2"), (self.districts, "u4"), (self.places, "u4"),
             (self.qnames, "u4"),
             (np.asarray([] if math.isnan(self.time_lo) else [self.time_lo, self.time_hi], np.float64), "f8"),
+            (self.where, "u4"),
         ]  # fmt: skip
 
     @classmethod
@@ -219,6 +228,7 @@ class Features:
         return cls(
             *arrays[:n], published_at=pub, text_len=tlen, has_title=bool(flags & 1), stage=(flags >> 2) & 3,
             places=arrays[n], qnames=arrays[n + 1], revision=(flags >> 4) & 15, time_lo=lo, time_hi=hi,
+            where=arrays[n + 3],
         )  # fmt: skip
 
 
@@ -289,6 +299,7 @@ class Featurizer:
             speakers=_u32(term_id(s) for s in extract.speakers(raw_title, raw_body)),
             districts=_u32(term_id(s) for s in extract.content_districts(title, body)),
             places=_u32(term_id(s) for s in extract.places(full)),
+            where=_u32(term_id(s) for s in extract.where_names(title, body)),
             qnames=np.asarray([x for key in extract.headline_names(title, body) for x in [*map(term_id, key), 0]], np.uint32),
             rdates=np.asarray(sorted(extract.release_dates(raw_title + "\n" + raw_body)), np.uint16),
             published_at=pub,

@@ -54,6 +54,12 @@ negatives).
 same occasion («За год МЦД перевезли свыше 130 млн человек») is another release (dev-v2: fires
 on 0 of 158 positive pairs; it separates the one dated hard-negative pair that merged).
 
+``fact_conf`` (−8, feature revision 4; :func:`crawler.dedup.signals.sole_facts_conflict`): a
+figure contradicts, none agrees, and both texts give figures in the same units only, all of them
+contradicted — the texts' only facts differ («Во дворе … завершён ремонт детской площадки … 45
+квадратных метров» on two district sites with another area; fires on 0 of 158 dev-v2 positive
+candidate pairs and on 0 true pairs of the 7-day simulator, docs/dedup.md «Local news round»).
+
 Vetoes (:func:`vetoes`) force ``p = 0`` whatever the signals say:
 
 * ``window`` — both dates known and further apart than ``settings.window``;
@@ -90,7 +96,7 @@ CAND_TFIDF = 0.05
 PENALTIES = {
     "spk_conf": -8.0, "rdate_conf": -8.0, "fig_only_conf": -4.0, "place_conf": -6.0, "stage_conf": -6.0,
     "addr_conf": -6.0, "local_conf": -8.0, "fig_major_conf": -6.0, "name_conf": -6.0, "topic_conf": -3.0,
-    "greet_conf": -6.0,
+    "greet_conf": -6.0, "fact_conf": -8.0,
 }  # fmt: skip
 
 
