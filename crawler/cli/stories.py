@@ -211,65 +211,6 @@ def recluster(
     )
 
 
-def _id_kind(v: Any) -> str | None:
-    """``"number"`` / ``"string"`` for a usable document id; ``None`` for anything else (null, bool, list, object)."""
-    if isinstance(v, bool) or v is None:
-        return None
-    if isinstance(v, (int, float)):
-        return "number"
-    return "string" if isinstance(v, str) else None
-
-
-def read_cluster_jsonl(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """The records of a ``cluster`` input file and, per record, the key the detector knows it by.
-
-    Ids keep their JSON type: the number ``1`` and the string ``"1"`` are two documents, and each is
-    written back as given. The key is ``str(id)`` (numeric ids then tie in numeric order, as the
-    database's article ids do); a string id whose text is also a number id of the file gets a quoted
-    key (``'"1"'``), so the two never meet. Keys depend on the set of ids only, not on their order.
-
-    Raises:
-        ValueError: a line that is not JSON, has no usable ``id`` (a string or a number), repeats an id
-            (same type and value) or has a bad ``published_at``; the message names the file and line.
-    """
-    from crawler.dedup.offline import parse_when
-
-    recs: list[dict[str, Any]] = []
-    seen: dict[tuple[str, Any], int] = {}
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{n}: not JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(r, dict) or "id" not in r:
-                raise ValueError(f"{path}:{n}: expected an object with an 'id'")
-            kind = _id_kind(r["id"])
-            if kind is None:
-                raise ValueError(f"{path}:{n}: 'id' must be a string or a number, got {json.dumps(r['id'])}")
-            ident = (kind, r["id"])
-            if ident in seen:
-                raise ValueError(f"{path}:{n}: duplicate id {json.dumps(r['id'], ensure_ascii=False)} (first on line {seen[ident]})")
-            seen[ident] = n
-            try:
-                parse_when(r.get("published_at"))
-            except (TypeError, ValueError) as exc:
-                raise ValueError(f"{path}:{n}: bad published_at {r.get('published_at')!r}: {exc}") from None
-            recs.append(r)
-    numbers = {str(r["id"]) for r in recs if _id_kind(r["id"]) == "number"}
-    taken = numbers | {r["id"] for r in recs if isinstance(r["id"], str)}
-    keys = []
-    for r in recs:
-        key = str(r["id"])
-        if isinstance(r["id"], str) and key in numbers:
-            while key in taken:
-                key = json.dumps(key)
-        keys.append(key)
-    return recs, keys
-
-
 @app.command()
 def cluster(
     input: Annotated[Path, typer.Option("--input", "-i", help="JSONL: {id, url, title, text, published_at, source} per line.")],
@@ -282,6 +223,7 @@ def cluster(
     is written back exactly as given (a number stays a number)."""
     from crawler.config import DedupSettings
     from crawler.dedup import cluster_records
+    from crawler.dedup.offline import read_jsonl, write_jsonl
 
     dedup = get_settings(config).dedup if config else DedupSettings()
     if not input.exists():
@@ -291,14 +233,12 @@ def cluster(
     if output.resolve() == input.resolve():
         fail(f"{output}: the output would overwrite the input", 2)
     try:
-        recs, keys = read_cluster_jsonl(input)
+        recs, keys = read_jsonl(input)
     except (ValueError, KeyError) as exc:
         msg = str(exc)
         fail(msg if msg.startswith(str(input)) else f"{input}: {msg}", 2)
     except OSError as exc:
         fail(f"{input}: {exc.strerror or exc}", 2)
     out = cluster_records([{**r, "id": k} for r, k in zip(recs, keys)], dedup)
-    with open(output, "w", encoding="utf-8") as fh:
-        for r, o in zip(recs, out):
-            fh.write(json.dumps({"id": r["id"], "story_id": o["story_id"]}, ensure_ascii=False) + "\n")
+    write_jsonl(output, recs, out)
     typer.echo(f"clustered {len(out)} documents into {output}")

@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawler.config import DedupSettings
@@ -126,37 +127,86 @@ def assign_stories(det: Detector, items: Iterable[tuple[str, Features]], *, revi
     return story
 
 
-def cluster_jsonl(in_path: str | Path, out_path: str | Path, settings: DedupSettings) -> int:
-    """Cluster a JSONL file into ``{"id","story_id"}`` lines; returns the number of records.
+def _id_kind(v: Any) -> str | None:
+    """``"number"`` / ``"string"`` for a usable document id; ``None`` for anything else (null, bool, list, object)."""
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return "number"
+    return "string" if isinstance(v, str) else None
+
+
+def read_jsonl(path: str | Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records of a ``cluster`` input file and, per record, the key the detector knows it by.
+
+    Ids keep their JSON type: the number ``1`` and the string ``"1"`` are two documents, and each is
+    written back as given. The key is ``str(id)`` (numeric ids then tie in numeric order, as the
+    database's article ids do); a string id whose text is also a number id of the file gets a quoted
+    key (``'"1"'``), so the two never meet. Keys depend on the set of ids only, not on their order.
 
     Raises:
-        OSError: unreadable input / unwritable output.
-        ValueError: a line that is not JSON, lacks ``id``, repeats an earlier ``id``, or has a
-            bad ``published_at`` (the message names the file and line).
+        OSError: the file cannot be read.
+        ValueError: a line that is not JSON, has no usable ``id`` (a string or a number), repeats an id
+            (same type and value) or has a bad ``published_at``; the message names the file and line.
     """
-    recs = []
-    seen: dict[str, int] = {}
-    with open(in_path, encoding="utf-8") as fh:
+    recs: list[dict[str, Any]] = []
+    seen: dict[tuple[str, Any], int] = {}
+    with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
                 r = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{in_path}:{n}: not JSON ({exc.msg} at column {exc.colno})") from None
+                raise ValueError(f"{path}:{n}: not JSON ({exc.msg} at column {exc.colno})") from None
             if not isinstance(r, dict) or "id" not in r:
-                raise ValueError(f"{in_path}:{n}: expected an object with an 'id'")
-            key = str(r["id"])
-            if key in seen:
-                raise ValueError(f"{in_path}:{n}: duplicate id {key!r} (first on line {seen[key]})")
-            seen[key] = n
+                raise ValueError(f"{path}:{n}: expected an object with an 'id'")
+            kind = _id_kind(r["id"])
+            if kind is None:
+                raise ValueError(f"{path}:{n}: 'id' must be a string or a number, got {json.dumps(r['id'])}")
+            ident = (kind, r["id"])
+            if ident in seen:
+                raise ValueError(f"{path}:{n}: duplicate id {json.dumps(r['id'], ensure_ascii=False)} (first on line {seen[ident]})")
+            seen[ident] = n
             try:
                 parse_when(r.get("published_at"))
             except (TypeError, ValueError) as exc:
-                raise ValueError(f"{in_path}:{n}: bad published_at {r.get('published_at')!r}: {exc}") from None
+                raise ValueError(f"{path}:{n}: bad published_at {r.get('published_at')!r}: {exc}") from None
             recs.append(r)
-    out = cluster_records(recs, settings)
-    with open(out_path, "w", encoding="utf-8") as fh:
-        for o in out:
-            fh.write(json.dumps(o, ensure_ascii=False) + "\n")
+    numbers = {str(r["id"]) for r in recs if _id_kind(r["id"]) == "number"}
+    taken = numbers | {r["id"] for r in recs if isinstance(r["id"], str)}
+    keys = []
+    for r in recs:
+        key = str(r["id"])
+        if isinstance(r["id"], str) and key in numbers:
+            while key in taken:
+                key = json.dumps(key)
+        keys.append(key)
+    return recs, keys
+
+
+def write_jsonl(path: str | Path, recs: list[dict[str, Any]], out: list[dict[str, Any]]) -> None:
+    """Write ``{"id", "story_id"}`` per record of :func:`read_jsonl`, in input order, each id as
+    given; ``out`` is :func:`cluster_records` on the records keyed as :func:`read_jsonl` says.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    with open(path, "w", encoding="utf-8") as fh:
+        for r, o in zip(recs, out):
+            fh.write(json.dumps({"id": r["id"], "story_id": o["story_id"]}, ensure_ascii=False) + "\n")
+
+
+def cluster_jsonl(in_path: str | Path, out_path: str | Path, settings: DedupSettings) -> int:
+    """Cluster a JSONL file into ``{"id","story_id"}`` lines (ids as given: :func:`read_jsonl`);
+    returns the number of records. The ``mosnews cluster`` command.
+
+    Raises:
+        OSError: unreadable input / unwritable output.
+        ValueError: a line that is not JSON, lacks a usable ``id``, repeats an earlier ``id``, or
+            has a bad ``published_at`` (the message names the file and line).
+    """
+    recs, keys = read_jsonl(in_path)
+    out = cluster_records([{**r, "id": k} for r, k in zip(recs, keys)], settings)
+    write_jsonl(out_path, recs, out)
     return len(out)

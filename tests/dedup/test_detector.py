@@ -117,3 +117,16 @@ def test_cluster_writes_ids_back_as_given(settings):
     title, body = RELEASES[0]
     out = cluster_records([{"id": 4, "title": title, "text": body, "published_at": "2025-03-04"}, {"id": "4a", "title": title, "text": body}], settings)
     assert [o["id"] for o in out] == [4, "4a"] and out[0]["story_id"] == out[1]["story_id"]
+
+
+def test_cluster_jsonl_keeps_id_types_like_the_cli(tmp_path, settings):
+    """The library function and ``mosnews cluster`` read ids the same way (crawler.dedup.offline.read_jsonl)."""
+    title, body = RELEASES[0]
+    recs = [{"id": 7, "title": title, "text": body, "published_at": "2025-03-04"},
+            {"id": "7", "title": title, "text": body, "published_at": "2025-03-04"}]
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in recs), encoding="utf-8")
+    assert cluster_jsonl(inp, out, settings) == 2
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [7, "7"]
+    assert rows[0]["story_id"] == rows[1]["story_id"]  # the same text, two documents
