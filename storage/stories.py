@@ -392,17 +392,11 @@ def retitle_stories(store: Store, title: TitleRule, revision: str) -> int | None
             .order_by(col(Article.story_id))
         )
         fixes: dict[int, str] = {}
-        current: int | None = None
-        members: list[str] = []
-        shown = ""
-        for sid, t, st in itertools.chain(rows, [(None, "", "")]):
-            if sid != current:
-                if current is not None and members:
-                    new = title(members)
-                    if new and new != shown:
-                        fixes[current] = new
-                current, members, shown = sid, [], st or ""
-            members.append(t or "")
+        for sid, group in itertools.groupby(rows, key=lambda r: r[0]):
+            members = list(group)
+            new = title([t or "" for _, t, _ in members])
+            if new and new != (members[0][2] or ""):
+                fixes[sid] = new
         for sid, new in fixes.items():
             story = s.get(Story, sid)
             if story is not None:
